@@ -1,0 +1,70 @@
+"""Search budgets: how much of a landscape one verification covers.
+
+A budget fixes the number of generated instances (Hypothesis examples), the number of random
+starts advanced together per instance, and the iteration counts of the batched descent and of
+the float64 Newton-type refinement.  ``quick`` is what CI and the README run; ``thorough`` is
+for a researcher with time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from landscape.errors import InvalidArgument
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much work one verification may do.
+
+    Attributes:
+        name: ``quick``, ``standard``, ``thorough`` or ``custom``.
+        instances: instances drawn by the generator (Hypothesis ``max_examples``).
+        restarts: random starts per instance, advanced together as one batch.
+        descent_steps: steps of batched gradient descent (with per-start backtracking).
+        refine_steps: float64 Levenberg-Marquardt steps on the gradient norm.
+        probe_directions: directions tried by the higher-order test at a flat critical point.
+    """
+
+    name: str
+    instances: int
+    restarts: int
+    descent_steps: int
+    refine_steps: int
+    probe_directions: int = 64
+
+    def __post_init__(self) -> None:
+        for field in ("instances", "restarts", "descent_steps", "refine_steps", "probe_directions"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidArgument(f"budget {field}={value!r} must be a positive integer")
+
+    def scaled(self, factor: float) -> Budget:
+        """The same budget with instances and restarts multiplied by ``factor`` (at least 1)."""
+        return Budget(
+            name="custom",
+            instances=max(1, round(self.instances * factor)),
+            restarts=max(1, round(self.restarts * factor)),
+            descent_steps=self.descent_steps,
+            refine_steps=self.refine_steps,
+            probe_directions=self.probe_directions,
+        )
+
+
+BUDGETS: dict[str, Budget] = {
+    "quick": Budget("quick", instances=6, restarts=32, descent_steps=400, refine_steps=40),
+    "standard": Budget("standard", instances=25, restarts=128, descent_steps=1500, refine_steps=60),
+    "thorough": Budget(
+        "thorough", instances=100, restarts=512, descent_steps=4000, refine_steps=80,
+        probe_directions=256,
+    ),
+}
+
+
+def budget_named(name: str) -> Budget:
+    """The named budget; an unknown name is an :class:`InvalidArgument` listing the choices."""
+    try:
+        return BUDGETS[name]
+    except KeyError:
+        choices = ", ".join(BUDGETS)
+        raise InvalidArgument(f"unknown budget {name!r}; choose one of: {choices}") from None

@@ -1,0 +1,371 @@
+"""Classification of a candidate point: what kind of point is it, and how sure are we?
+
+Classes, tested in this order, all in float64:
+
+1. ``not_critical`` — ||grad f|| > gradient tolerance.
+2. ``global_minimum`` — f - f* <= loss tolerance, where f* is the global-optimum oracle's
+   value.  Since f >= f* everywhere, no local test is needed.
+3. ``strict_saddle`` — the Hessian has an eigenvalue below -eigenvalue tolerance; the
+   certificate is that eigenvector, its curvature, and a verified decrease along it.
+4. ``local_minimum`` (strict) — every Hessian eigenvalue exceeds the eigenvalue tolerance.
+5. ``local_minimum`` (non-strict) — the Hessian is positive semidefinite and its kernel lies in
+   the tangent space of a symmetry orbit along which the loss is exactly constant (Morse-Bott:
+   positive curvature on the complement, flat directions shown flat).
+6. ``degenerate_saddle`` — second-order stationary, yet a higher-order test finds a direction d
+   in the Hessian's kernel whose Taylor polynomial t -> f(x + t d) has a negative leading term
+   of order >= 3 (so f decreases along the ray for all small t), confirmed by evaluating the
+   loss on a geometric grid of step lengths; failing that, a perturbation test that finds lower
+   loss at every one of several shrinking radii.  Second-order information alone cannot tell
+   this class from a minimum.
+7. ``second_order_stationary`` — none of the above could be shown: reported, never promoted.
+
+Tolerances are relative (see :class:`Tolerances`); the scales are
+``loss_scale = max(landscape.loss_scale(), |f|)``,
+``gradient_scale = loss_scale / max(1, ||x||)`` and
+``hessian_scale = max(||H||_2, loss_scale / max(1, ||x||^2))``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from landscape.oracles.landscapes import DTYPE, Landscape
+
+
+class PointClass(str, enum.Enum):
+    """What a candidate point was shown to be."""
+
+    NOT_CRITICAL = "not_critical"
+    STRICT_SADDLE = "strict_saddle"
+    DEGENERATE_SADDLE = "degenerate_saddle"
+    LOCAL_MINIMUM = "local_minimum"
+    GLOBAL_MINIMUM = "global_minimum"
+    SECOND_ORDER_STATIONARY = "second_order_stationary"
+
+    @property
+    def is_saddle(self) -> bool:
+        return self in (PointClass.STRICT_SADDLE, PointClass.DEGENERATE_SADDLE)
+
+    @property
+    def is_minimum(self) -> bool:
+        return self in (PointClass.LOCAL_MINIMUM, PointClass.GLOBAL_MINIMUM)
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerances:
+    """Relative tolerances of the classifier (multiplied by the scales in the module doc).
+
+    Attributes:
+        gradient: ||grad|| <= gradient * gradient_scale counts as critical.  Refined candidates
+            reach ~1e-15; 1e-8 leaves room for ill-conditioned instances.
+        eigenvalue: |lambda| <= eigenvalue * hessian_scale counts as zero curvature.
+        loss: f - f* <= loss * loss_scale counts as globally optimal (covariance-form losses
+            lose ~1e-15 relative to cancellation).
+        descent: a drop of descent * loss_scale counts as a decrease in higher-order and
+            perturbation tests; it must exceed rounding (~1e-15) by a wide margin.
+        subspace: kernel vectors whose residual after projection on the symmetry tangents is
+            below this are counted as flat.
+    """
+
+    gradient: float = 1e-8
+    eigenvalue: float = 1e-7
+    loss: float = 1e-9
+    descent: float = 1e-12
+    subspace: float = 1e-6
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Classification:
+    """Everything the classifier found at one point (the content of a certificate's checks).
+
+    Attributes:
+        kind: the class.
+        level: what the class rests on (e.g. ``second-order``, ``higher-order (order 3)``,
+            ``value equals closed-form optimum``).
+        loss, gradient_norm: at the point.
+        hessian_min, hessian_max: extreme Hessian eigenvalues.
+        negative_count: eigenvalues below -tolerance (the index).
+        kernel_dimension: eigenvalues within tolerance of zero.
+        optimum: global optimum used, if any; ``gap`` = loss - optimum.
+        direction: unit direction certifying a saddle (negative curvature or higher-order
+            descent), as a list.
+        order: leading Taylor order along ``direction`` for degenerate saddles (2 for strict).
+        taylor: Taylor coefficients along ``direction``.
+        descent_steps, descent_losses: step lengths t and f(x + t d) confirming the decrease.
+        scales: the loss, gradient and Hessian scales the tolerances were multiplied by.
+    """
+
+    kind: PointClass
+    level: str
+    loss: float
+    gradient_norm: float
+    hessian_min: float
+    hessian_max: float
+    negative_count: int
+    kernel_dimension: int
+    optimum: float | None = None
+    direction: list[float] | None = None
+    order: int | None = None
+    taylor: list[float] | None = None
+    descent_steps: list[float] = field(default_factory=list)
+    descent_losses: list[float] = field(default_factory=list)
+    scales: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        return None if self.optimum is None else self.loss - self.optimum
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        data["kind"] = self.kind.value
+        data["gap"] = self.gap
+        return data
+
+    def __repr__(self) -> str:
+        gap = "" if self.gap is None else f", gap={self.gap:.3g}"
+        return (
+            f"Classification({self.kind.value}, loss={self.loss:.6g}{gap}, "
+            f"grad={self.gradient_norm:.2g}, eig=[{self.hessian_min:.3g}, {self.hessian_max:.3g}], "
+            f"level={self.level!r})"
+        )
+
+
+MAX_TAYLOR_ORDER = 8
+# The perturbation test counts a drop below f(x) - ROUNDING_MARGIN * eps * loss_scale: anything
+# smaller could be rounding in the loss evaluation itself.  Lower loss at radius r only shows
+# descent at that radius, so it must be found at every radius of the shrinking sequence.
+ROUNDING_MARGIN = 100.0
+# Confirmation grid: step lengths t at which the leading Taylor term predicts a decrease of
+# these fractions of the loss scale, the smallest still 1e4 above the descent tolerance.
+PREDICTED_DROPS = np.geomspace(1e-2, 1e-8, 7)
+PERTURBATION_RADII = (1e-2, 3e-3, 1e-3)
+
+
+def classify(
+    landscape: Landscape,
+    point: np.ndarray,
+    optimum: float | None = None,
+    tolerances: Tolerances = Tolerances(),
+    seed: int = 0,
+    probe_directions: int = 64,
+) -> Classification:
+    """Classify one point (see the module docstring for the order of the tests)."""
+    return classify_batch(landscape, point[None, :], optimum, tolerances, seed, probe_directions)[0]
+
+
+def classify_batch(
+    landscape: Landscape,
+    points: np.ndarray,
+    optimum: float | None = None,
+    tolerances: Tolerances = Tolerances(),
+    seed: int = 0,
+    probe_directions: int = 64,
+) -> list[Classification]:
+    """Classify every row of ``points``; gradients, Hessians and spectra are batched."""
+    theta = torch.as_tensor(np.asarray(points, dtype=np.float64), dtype=DTYPE)
+    losses = landscape.loss(theta).numpy()
+    grads = landscape.gradient(theta).norm(dim=1).numpy()
+    hessians = landscape.hessian(theta)
+    eigenvalues, eigenvectors = torch.linalg.eigh(hessians)
+    results = []
+    for index in range(theta.shape[0]):
+        results.append(
+            _classify_one(
+                landscape, theta[index], float(losses[index]), float(grads[index]),
+                eigenvalues[index].numpy(), eigenvectors[index].numpy(), optimum, tolerances,
+                seed + index, probe_directions,
+            )
+        )
+    return results
+
+
+def _classify_one(
+    landscape: Landscape,
+    theta: torch.Tensor,
+    loss: float,
+    gradient_norm: float,
+    eigenvalues: np.ndarray,
+    eigenvectors: np.ndarray,
+    optimum: float | None,
+    tol: Tolerances,
+    seed: int,
+    probe_directions: int,
+) -> Classification:
+    norm = float(theta.norm())
+    loss_scale = max(landscape.loss_scale(), abs(loss))
+    gradient_scale = loss_scale / max(1.0, norm)
+    hessian_scale = max(float(np.abs(eigenvalues).max()), loss_scale / max(1.0, norm**2))
+    zero = tol.eigenvalue * hessian_scale
+    base = Classification(
+        kind=PointClass.NOT_CRITICAL,
+        level="first-order",
+        loss=loss,
+        gradient_norm=gradient_norm,
+        hessian_min=float(eigenvalues[0]),
+        hessian_max=float(eigenvalues[-1]),
+        negative_count=int((eigenvalues < -zero).sum()),
+        kernel_dimension=int((np.abs(eigenvalues) <= zero).sum()),
+        optimum=optimum,
+        scales={"loss": loss_scale, "gradient": gradient_scale, "hessian": hessian_scale},
+    )
+    if gradient_norm > tol.gradient * gradient_scale:
+        return base
+    if optimum is not None and loss - optimum <= tol.loss * loss_scale:
+        base.kind, base.level = PointClass.GLOBAL_MINIMUM, "value equals the global optimum"
+        return base
+    if eigenvalues[0] < -zero:
+        return _strict_saddle(landscape, theta, base, eigenvectors[:, 0], tol)
+    if eigenvalues[0] > zero:
+        base.kind, base.level = PointClass.LOCAL_MINIMUM, "second-order (strict: Hessian positive definite)"
+        return base
+    kernel = eigenvectors[:, np.abs(eigenvalues) <= zero]
+    flat = landscape.flat_directions(theta.numpy())
+    if flat is not None and _inside(kernel, flat, tol.subspace):
+        base.kind = PointClass.LOCAL_MINIMUM
+        base.level = "second-order + Hessian kernel = symmetry directions (non-strict, Morse-Bott)"
+        return base
+    return _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
+
+
+def _inside(kernel: np.ndarray, flat: np.ndarray, tolerance: float) -> bool:
+    if flat.shape[1] == 0:
+        return kernel.shape[1] == 0
+    basis, singular, _ = np.linalg.svd(flat, full_matrices=False)
+    basis = basis[:, singular > singular.max() * 1e-10]
+    residual = kernel - basis @ (basis.T @ kernel)
+    return bool(np.linalg.norm(residual, axis=0).max(initial=0.0) <= tolerance)
+
+
+def _strict_saddle(
+    landscape: Landscape, theta: torch.Tensor, base: Classification, direction: np.ndarray, tol: Tolerances
+) -> Classification:
+    d = torch.as_tensor(direction, dtype=DTYPE)
+    base.kind, base.level = PointClass.STRICT_SADDLE, "second-order (negative Hessian eigenvalue)"
+    base.direction, base.order = direction.tolist(), 2
+    base.taylor = landscape.taylor_coefficients(theta, d, 3)
+    steps, drops = _confirm_descent(landscape, theta, d, base, 2, base.taylor[2], tol)
+    base.descent_steps, base.descent_losses = steps, drops
+    return base
+
+
+def _confirm_descent(
+    landscape: Landscape,
+    theta: torch.Tensor,
+    d: torch.Tensor,
+    base: Classification,
+    order: int,
+    coefficient: float,
+    tol: Tolerances,
+) -> tuple[list[float], list[float]]:
+    """Step lengths t (with sign) and f(x + t d) on the confirmation grid, when all decrease."""
+    loss_scale = base.scales["loss"]
+    threshold = base.loss - tol.descent * loss_scale
+    lengths = (PREDICTED_DROPS * loss_scale / max(abs(coefficient), 1e-300)) ** (1.0 / order)
+    for sign in (1.0, -1.0):
+        steps = sign * lengths
+        trial = theta[None, :] + torch.as_tensor(steps, dtype=DTYPE)[:, None] * d[None, :]
+        values = landscape.loss(trial).numpy()
+        if (values < threshold).all():
+            return steps.tolist(), values.tolist()
+    return [], []
+
+
+def _higher_order(
+    landscape: Landscape,
+    theta: torch.Tensor,
+    base: Classification,
+    kernel: np.ndarray,
+    flat: np.ndarray | None,
+    tol: Tolerances,
+    seed: int,
+    probe_directions: int,
+) -> Classification:
+    rng = np.random.default_rng(seed)
+    if flat is not None and flat.shape[1]:
+        # Symmetry directions carry no descent; probe the kernel's complement to them.
+        basis, singular, _ = np.linalg.svd(flat, full_matrices=False)
+        basis = basis[:, singular > singular.max() * 1e-10]
+        kernel = kernel - basis @ (basis.T @ kernel)
+    candidates = [kernel[:, i] for i in range(kernel.shape[1])]
+    if kernel.shape[1] > 1:  # in a one-dimensional kernel the basis vector is the only direction
+        candidates += [kernel @ rng.standard_normal(kernel.shape[1]) for _ in range(probe_directions)]
+    coefficient_floor = tol.descent * base.scales["loss"]
+    for raw in candidates:
+        length = np.linalg.norm(raw)
+        if length < 1e-8:
+            continue
+        d = torch.as_tensor(raw / length, dtype=DTYPE)
+        order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, MAX_TAYLOR_ORDER)
+        if order is None or order < 3:
+            continue
+        descends = taylor[order] < 0 or order % 2 == 1
+        if not descends:
+            continue
+        steps, values = _confirm_descent(landscape, theta, d, base, order, taylor[order], tol)
+        if steps:
+            base.kind = PointClass.DEGENERATE_SADDLE
+            base.level = f"higher-order (leading Taylor term of order {order}, loss decrease confirmed)"
+            base.direction, base.order, base.taylor = d.tolist(), order, taylor
+            base.descent_steps, base.descent_losses = steps, values
+            return base
+    return _perturbation(landscape, theta, base, tol, rng)
+
+
+PERTURBATION_STEPS = 200
+
+
+def _projected_descent(landscape: Landscape, centre: torch.Tensor, point: torch.Tensor, radius: float, steps: int) -> torch.Tensor:
+    """Batched gradient descent projected onto the ball of ``radius`` around ``centre``, with a
+    per-start Armijo step (grown after success, halved after failure)."""
+
+    def project(p: torch.Tensor) -> torch.Tensor:
+        offset = p - centre[None, :]
+        return centre[None, :] + offset * (radius / offset.norm(dim=1, keepdim=True).clamp_min(radius))
+
+    step = torch.full((point.shape[0],), radius, dtype=DTYPE)
+    loss = landscape.loss(point)
+    for _ in range(steps):
+        grad = landscape.gradient(point)
+        trial = project(point - step[:, None] * grad)
+        trial_loss = landscape.loss(trial)
+        accepted = trial_loss < loss
+        point = torch.where(accepted[:, None], trial, point)
+        loss = torch.where(accepted, trial_loss, loss)
+        step = torch.where(accepted, step * 1.5, step * 0.5).clamp_min(1e-300)
+    return point
+
+
+def _perturbation(
+    landscape: Landscape, theta: torch.Tensor, base: Classification, tol: Tolerances, rng: np.random.Generator
+) -> Classification:
+    """Lower loss at every radius of a shrinking sequence, by projected descent in a ball."""
+    threshold = base.loss - ROUNDING_MARGIN * float(np.finfo(np.float64).eps) * base.scales["loss"]
+    size = max(1.0, float(theta.norm()))
+    found: list[float] = []
+    best_losses: list[float] = []
+    for radius in PERTURBATION_RADII:
+        r = radius * size
+        start = torch.as_tensor(rng.standard_normal((64, theta.numel())), dtype=DTYPE)
+        point = theta[None, :] + r * start / start.norm(dim=1, keepdim=True)
+        point = _projected_descent(landscape, theta, point, r, PERTURBATION_STEPS)
+        values = landscape.loss(point)
+        if float(values.min()) >= threshold:
+            break
+        found.append(r)
+        best_losses.append(float(values.min()))
+    if len(found) == len(PERTURBATION_RADII):
+        base.kind = PointClass.DEGENERATE_SADDLE
+        base.level = "perturbation (lower loss found within every radius of a shrinking sequence)"
+        base.descent_steps, base.descent_losses = found, best_losses
+    else:
+        base.kind = PointClass.SECOND_ORDER_STATIONARY
+        base.level = "second-order stationary; neither descent nor flatness shown"
+    return base

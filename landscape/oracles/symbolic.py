@@ -1,0 +1,138 @@
+"""Symbolic oracle: exact loss, gradient, Hessian and Taylor expansions with sympy.
+
+Points and data are float64 numbers, and every float64 is a dyadic rational, so converting
+with ``sympy.Rational(float)`` is exact: the symbolic oracle evaluates the *same* instance at
+the *same* point as the numerical oracle, without rounding.  It is slow (polynomial
+arithmetic), so it serves small instances: cross-checks of the numerical oracle, exact
+certificates at special points (the origin), exact critical sets of toy losses.
+
+Families register a builder ``landscape -> (symbols, expression)`` with
+:func:`register_symbolic_form`; :class:`SymbolicLandscape` does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from landscape.errors import InvalidArgument
+from landscape.oracles.landscapes import DeepLinear, Landscape
+
+SymbolicForm = Callable[[Landscape], tuple[list[sympy.Symbol], sympy.Expr]]
+_FORMS: dict[str, SymbolicForm] = {}
+
+
+def register_symbolic_form(family: str, builder: SymbolicForm) -> None:
+    """Declare how to write losses of ``family`` as sympy expressions."""
+    _FORMS[family] = builder
+
+
+def exact(value: float) -> sympy.Rational:
+    """The float64 ``value`` as the exact rational it denotes."""
+    numerator, denominator = Fraction(float(value)).as_integer_ratio()
+    return sympy.Rational(numerator, denominator)
+
+
+def exact_matrix(array: np.ndarray) -> sympy.Matrix:
+    return sympy.Matrix(array.shape[0], array.shape[1], [exact(v) for v in array.reshape(-1)])
+
+
+def deep_linear_form(landscape: Landscape) -> tuple[list[sympy.Symbol], sympy.Expr]:
+    """(1/n) ||Y - W_L ... W_1 X||_F^2 with one symbol per weight, data exact."""
+    assert isinstance(landscape, DeepLinear)
+    symbols: list[sympy.Symbol] = []
+    product = None
+    for layer, (rows, cols) in enumerate(landscape.shapes, start=1):
+        names = [sympy.Symbol(f"w{layer}_{i}_{j}", real=True) for i in range(rows) for j in range(cols)]
+        symbols += names
+        w = sympy.Matrix(rows, cols, names)
+        product = w if product is None else w * product
+    x, y = exact_matrix(landscape.x), exact_matrix(landscape.y)
+    residual = y - product * x
+    n = landscape.x.shape[1]
+    return symbols, sum(r**2 for r in residual) / n
+
+
+register_symbolic_form(DeepLinear.family, deep_linear_form)
+
+
+class SymbolicLandscape:
+    """Exact evaluation of a landscape's loss and derivatives at rational points."""
+
+    def __init__(self, landscape: Landscape) -> None:
+        if landscape.family not in _FORMS:
+            raise InvalidArgument(
+                f"no symbolic form for landscape family {landscape.family!r}; "
+                "register one with register_symbolic_form"
+            )
+        self.landscape = landscape
+        self.symbols, expression = _FORMS[landscape.family](landscape)
+        self.polynomial = sympy.Poly(sympy.expand(expression), *self.symbols)
+        self._gradient: list[sympy.Poly] | None = None
+
+    @property
+    def expression(self) -> sympy.Expr:
+        return self.polynomial.as_expr()
+
+    def _point(self, point: Sequence[float]) -> list[sympy.Rational]:
+        if len(point) != len(self.symbols):
+            raise InvalidArgument(
+                f"point has {len(point)} coordinates but the landscape has {len(self.symbols)} parameters"
+            )
+        return [exact(v) for v in point]
+
+    def gradient_polynomials(self) -> list[sympy.Poly]:
+        if self._gradient is None:
+            self._gradient = [self.polynomial.diff(s) for s in self.symbols]
+        return self._gradient
+
+    def loss(self, point: Sequence[float]) -> sympy.Rational:
+        return self.polynomial.eval(dict(zip(self.symbols, self._point(point))))
+
+    def gradient(self, point: Sequence[float]) -> list[sympy.Rational]:
+        values = dict(zip(self.symbols, self._point(point)))
+        return [g.eval(values) if g.total_degree() >= 0 else sympy.Integer(0) for g in self.gradient_polynomials()]
+
+    def hessian(self, point: Sequence[float]) -> sympy.Matrix:
+        values = dict(zip(self.symbols, self._point(point)))
+        size = len(self.symbols)
+        rows = [[sympy.Integer(0)] * size for _ in range(size)]
+        for i, g in enumerate(self.gradient_polynomials()):
+            for j in range(i, size):
+                entry = g.diff(self.symbols[j]).eval(values)
+                rows[i][j] = rows[j][i] = sympy.Rational(entry)
+        return sympy.Matrix(rows)
+
+    def taylor(self, point: Sequence[float], direction: Sequence[float]) -> list[sympy.Rational]:
+        """All coefficients of the polynomial t -> f(point + t direction), exactly."""
+        t = sympy.Symbol("t")
+        base, step = self._point(point), self._point(direction)
+        substitution = {s: b + t * d for s, b, d in zip(self.symbols, base, step)}
+        univariate = sympy.Poly(self.polynomial.as_expr().subs(substitution), t)
+        return [sympy.Rational(c) for c in reversed(univariate.all_coeffs())]
+
+
+def leading_term(coefficients: Sequence[sympy.Rational]) -> tuple[int, sympy.Rational] | None:
+    """(order, coefficient) of the first non-zero coefficient of order >= 1, or None."""
+    for order, value in enumerate(coefficients):
+        if order >= 1 and value != 0:
+            return order, value
+    return None
+
+
+def decreases_along_ray(coefficients: Sequence[sympy.Rational]) -> int | None:
+    """If f(x + t d) - f(x) < 0 for all small t of some sign, return that sign (+1 or -1).
+
+    The lowest-order non-zero term decides: odd order => one sign of t decreases;
+    even order => decreases (both signs) iff its coefficient is negative.  This is exact.
+    """
+    lead = leading_term(coefficients)
+    if lead is None:
+        return None
+    order, value = lead
+    if order % 2 == 1:
+        return -1 if value > 0 else 1
+    return 1 if value < 0 else None

@@ -1,0 +1,1 @@
+"""Results records (JSON lines) and, later, their rendering."""

@@ -1,0 +1,103 @@
+"""Verdicts, coverage and the result of one verification."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from landscape.oracles.certificates import Certificate
+from landscape.theorems.model import Expectation
+
+
+class Verdict(str, enum.Enum):
+    """What the harness concluded about a theorem."""
+
+    HOLDS = "holds"  # no counterexample within the budget (see coverage)
+    REFUTED = "refuted"  # a certified counterexample
+    WITNESSED = "witnessed"  # a certified witness in every instance drawn
+    INCONCLUSIVE = "inconclusive"  # undecided; the message says why
+    ERROR = "error"  # the property raised; the message carries the exception
+
+
+@dataclass(slots=True)
+class Coverage:
+    """How much of the landscape a verification looked at.
+
+    Attributes:
+        instances: property evaluations (Hypothesis examples, shrinking included).
+        restarts: random starts searched, summed over instances.
+        candidates: classified candidate points by class, summed over instances.
+        outcomes: instances by outcome (supports / witness / counterexample / inconclusive).
+    """
+
+    instances: int = 0
+    restarts: int = 0
+    candidates: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def classified(self) -> int:
+        return sum(self.candidates.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "instances": self.instances,
+            "restarts": self.restarts,
+            "candidates": dict(self.candidates),
+            "classified": self.classified,
+            "outcomes": dict(self.outcomes),
+        }
+
+
+@dataclass(slots=True)
+class VerificationResult:
+    """One theorem verified under one budget and seed.
+
+    Attributes:
+        theorem_id, expectation: what was verified and what was expected.
+        verdict: the conclusion; ``matches`` says whether it is the expected one.
+        message: one line explaining the verdict.
+        coverage: see :class:`Coverage`.
+        seconds: wall-clock time.
+        budget, seed: what produced it.
+        certificate: the witness or counterexample, when there is one.
+        certificate_path: where it was written, when it was.
+        falsifies: for a falsified variant, the theorem it perturbs.
+    """
+
+    theorem_id: str
+    expectation: Expectation
+    verdict: Verdict
+    message: str
+    coverage: Coverage
+    seconds: float
+    budget: str
+    seed: int
+    certificate: Certificate | None = None
+    certificate_path: str | None = None
+    falsifies: str | None = None
+
+    @property
+    def matches(self) -> bool:
+        """Whether the verdict is the expected one (a falsified variant must be refuted)."""
+        if self.falsifies is not None:
+            return self.verdict is Verdict.REFUTED
+        return self.verdict.value == self.expectation.value
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "theorem_id": self.theorem_id,
+            "expectation": self.expectation.value,
+            "verdict": self.verdict.value,
+            "matches": self.matches,
+            "message": self.message,
+            "coverage": self.coverage.as_dict(),
+            "seconds": round(self.seconds, 3),
+            "budget": self.budget,
+            "seed": self.seed,
+            "falsifies": self.falsifies,
+            "certificate_path": self.certificate_path,
+            "certificate": None if self.certificate is None else self.certificate.to_json(),
+        }

@@ -1,0 +1,143 @@
+"""Verify a theorem: draw instances with Hypothesis, judge each, aggregate a verdict.
+
+Hypothesis drives the instances so that a counterexample is shrunk to a small instance before
+it is reported (a 2x2 failure beats a 9x7 one); the run is seeded (``hypothesis.seed``) and
+uses no example database, so the same seed gives the same verdicts.
+
+Aggregation, by expectation:
+
+* any certified counterexample -> ``refuted``;
+* ``witnessed``: a certified witness in every instance -> ``witnessed``;
+* ``holds``: no counterexample and at least one instance decided -> ``holds``;
+* otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
+  property raised.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+
+from landscape.budget import Budget
+from landscape.errors import LandscapeError
+from landscape.oracles.certificates import Certificate
+from landscape.results import Coverage, VerificationResult, Verdict
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+
+class _Falsified(Exception):
+    """Raised inside the Hypothesis test so that Hypothesis shrinks the instance."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        super().__init__(evidence.message)
+        self.evidence = evidence
+
+
+Listener = Callable[[str, Theorem, Evidence | None], None]
+
+
+def verify(
+    theorem: Theorem,
+    budget: Budget,
+    seed: int = 0,
+    device: str = "cpu",
+    certificates: Path | None = None,
+    listener: Listener | None = None,
+) -> VerificationResult:
+    """Verify ``theorem`` within ``budget``; never raises for a failing property (``error``)."""
+    context = Context(budget=budget, seed=seed, device=device)
+    coverage = Coverage()
+    witnesses: list[Evidence] = []
+    undecided: list[Evidence] = []
+
+    def body(instance: object) -> None:
+        evidence = theorem.check(instance, context)
+        coverage.instances += 1
+        coverage.restarts += evidence.restarts
+        coverage.candidates.update(evidence.candidates)
+        coverage.outcomes[evidence.outcome.value] += 1
+        if listener is not None:
+            listener("instance", theorem, evidence)
+        if evidence.outcome is Outcome.COUNTEREXAMPLE:
+            raise _Falsified(evidence)
+        if evidence.outcome is Outcome.WITNESS:
+            witnesses.append(evidence)
+        elif evidence.outcome is Outcome.INCONCLUSIVE:
+            undecided.append(evidence)
+
+    test = settings(
+        max_examples=budget.instances,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+    )(given(theorem.instances())(body))
+    test = hypothesis_seed(seed)(test)
+    started = time.perf_counter()
+    counterexample: Evidence | None = None
+    error: str | None = None
+    try:
+        test()
+    except _Falsified as falsified:
+        counterexample = falsified.evidence
+    except LandscapeError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a crashing property is recorded, never fatal to the run
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - started
+    verdict, message, certificate = _aggregate(theorem, coverage, counterexample, witnesses, undecided, error)
+    result = VerificationResult(
+        theorem_id=theorem.id,
+        expectation=theorem.expectation,
+        verdict=verdict,
+        message=message,
+        coverage=coverage,
+        seconds=seconds,
+        budget=budget.name,
+        seed=seed,
+        certificate=certificate,
+        falsifies=theorem.falsifies,
+    )
+    if certificate is not None and certificates is not None:
+        certificate.seed = seed
+        path = certificate.write(Path(certificates) / f"{theorem.id}.json")
+        result.certificate_path = str(path)
+    return result
+
+
+def _aggregate(
+    theorem: Theorem,
+    coverage: Coverage,
+    counterexample: Evidence | None,
+    witnesses: list[Evidence],
+    undecided: list[Evidence],
+    error: str | None,
+) -> tuple[Verdict, str, Certificate | None]:
+    if error is not None:
+        return Verdict.ERROR, error, None
+    if counterexample is not None:
+        return Verdict.REFUTED, counterexample.message, counterexample.certificate
+    decided = coverage.instances - len(undecided)
+    if theorem.expectation is Expectation.WITNESSED or witnesses:
+        if witnesses and not undecided:
+            best = min(witnesses, key=_witness_rank)
+            return Verdict.WITNESSED, f"witness in all {len(witnesses)} instances; reported: {best.message}", best.certificate
+        reason = undecided[0].message if undecided else "no witness found"
+        return Verdict.INCONCLUSIVE, f"{len(witnesses)} of {coverage.instances} instances witnessed; {reason}", None
+    if decided > 0:
+        note = f"; {len(undecided)} undecided" if undecided else ""
+        return Verdict.HOLDS, f"no counterexample in {coverage.instances} instances{note}", None
+    reason = undecided[0].message if undecided else "no instance was drawn"
+    return Verdict.INCONCLUSIVE, f"no instance decided: {reason}", None
+
+
+def _witness_rank(evidence: Evidence) -> tuple[int, int]:
+    size = len(evidence.certificate.point) if evidence.certificate is not None else 0
+    return (-evidence.priority, size)

@@ -1,0 +1,29 @@
+"""The catalogue: every theorem and falsified variant, registered by id.
+
+One module per family of results; each exports ``THEOREMS`` and ``VARIANTS``.
+"""
+
+from __future__ import annotations
+
+from landscape.theorems import linear, toy
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.registry import Registry
+
+FAMILIES = (linear, toy)
+
+
+def build_registry() -> Registry:
+    """A registry holding the whole catalogue (theorems first, then variants)."""
+    registry = Registry()
+    for family in FAMILIES:
+        for theorem in family.THEOREMS:
+            registry.register(theorem)
+    for family in FAMILIES:
+        for variant in family.VARIANTS:
+            registry.register(variant)
+    return registry
+
+
+REGISTRY = build_registry()
+
+__all__ = ["REGISTRY", "Registry", "Theorem", "Expectation", "Evidence", "Outcome", "Context", "build_registry"]

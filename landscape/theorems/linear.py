@@ -1,0 +1,343 @@
+"""Deep linear networks with squared loss (seed 001 §III; seed 003 §1.3; seed 000).
+
+Theorems: ``deep-linear-no-bad-local-min``, ``one-hidden-strict-saddles``,
+``deep-linear-degenerate-saddle-at-zero``; falsified variants at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from landscape.generators.architectures import architectures, one_hidden_layer
+from landscape.generators.data import Dataset, datasets
+from landscape.oracles.classify import PointClass, classify
+from landscape.oracles.critical import random_invertible, theory_points
+from landscape.oracles.landscapes import DeepLinear
+from landscape.oracles.optimum import optimum_of, sigma_eigen
+from landscape.theorems.common import certified, certify, survey
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+
+@dataclass(frozen=True, slots=True)
+class LinearInstance:
+    """A deep linear network: widths (d_0, ..., d_L) and its data."""
+
+    widths: tuple[int, ...]
+    data: Dataset
+
+    def landscape(self) -> DeepLinear:
+        return DeepLinear(self.widths, self.data.x, self.data.y)
+
+    def __repr__(self) -> str:
+        return f"LinearInstance(widths={self.widths}, {self.data!r})"
+
+
+def linear_instances(
+    shapes: st.SearchStrategy[tuple[int, ...]], spectrum: str = "distinct", x_rank: str = "full"
+) -> st.SearchStrategy[LinearInstance]:
+    """Instances with the given architectures and planted-spectrum data."""
+    return shapes.flatmap(
+        lambda widths: datasets(widths[0], widths[-1], spectrum=spectrum, x_rank=x_rank).map(
+            lambda data: LinearInstance(widths, data)
+        )
+    )
+
+
+# -- deep-linear-no-bad-local-min ------------------------------------------------------------
+
+
+def no_bad_local_min(theorem_id: str, minimum_is_claimed_global: bool = True):
+    """Property: every certified local minimum has the optimal value (within tolerance)."""
+
+    def check(instance: LinearInstance, context: Context) -> Evidence:
+        landscape = instance.landscape()
+        seed = context.seed_for(instance)
+        found = survey(landscape, context, seed, theory_points(landscape, np.random.default_rng(seed)))
+        counts = found.counts()
+        for label, point, kind in found.items():
+            if kind.kind is PointClass.LOCAL_MINIMUM:
+                claim = f"{label}: a local minimum ({kind.level}) with loss {kind.loss:.6g} > optimum {kind.optimum:.6g}"
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+        unresolved = counts.get(PointClass.SECOND_ORDER_STATIONARY.value, 0)
+        message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        if unresolved and not minimum_is_claimed_global:
+            return Evidence(Outcome.INCONCLUSIVE, message, None, counts, found.restarts)
+        return Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts)
+
+    return check
+
+
+DEEP_LINEAR_NO_BAD_LOCAL_MIN = Theorem(
+    id="deep-linear-no-bad-local-min",
+    title="Deep linear networks: every local minimum is global",
+    source="001 Thm III.1 (Lu-Kawaguchi); 003 Thm 1.4 (Kawaguchi); 003 §1.3.2 end (Laurent-Brecht)",
+    statement=(
+        "If $X$ and $Y$ have full row rank, every local minimum of "
+        "$\\|Y - W_L \\cdots W_1 X\\|_F^2$ (any depth, any widths) is a global minimum."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=4, max_width=3)),
+    check=no_bad_local_min("deep-linear-no-bad-local-min"),
+    hypotheses=("X and Y have full row rank (n > max(d_0, d_L), planted spectrum)", "depth 2-4, widths 1-3"),
+)
+
+
+# -- one-hidden-strict-saddles -----------------------------------------------------------------
+
+
+def thm_1_2_point(landscape: DeepLinear, subset: tuple[int, ...], c: np.ndarray) -> np.ndarray:
+    """(U, V) = (Q_J C, S_xx^{-1} S_xy Q_J C^{-T}) of 003 eq. (1.24), as (W_1, W_2) = (V^T, U)."""
+    _, q = sigma_eigen(landscape)
+    qj = q[:, list(subset)]
+    u = qj @ c
+    v = np.linalg.solve(landscape.sxx, landscape.syx.T) @ qj @ np.linalg.inv(c).T
+    return np.concatenate([v.T.reshape(-1), u.reshape(-1)])
+
+
+def thm_1_2_direction(landscape: DeepLinear, subset: tuple[int, ...], k: int, c: np.ndarray) -> np.ndarray:
+    """The direction of the proof of 003 Thm 1.2 (ii): Delta_U = q_k e_{n1}^T C,
+    Delta_V = S_xx^{-1} S_xy q_k e_{n1}^T C^{-T} (subset sorted, so its last element is J = max)."""
+    _, q = sigma_eigen(landscape)
+    n1 = len(subset)
+    e = np.zeros((1, n1))
+    e[0, -1] = 1.0
+    qk = q[:, [k]]
+    du = qk @ e @ c
+    dv = np.linalg.solve(landscape.sxx, landscape.syx.T) @ qk @ e @ np.linalg.inv(c).T
+    return np.concatenate([dv.T.reshape(-1), du.reshape(-1)])
+
+
+def one_hidden_check(theorem_id: str, require_distinct: bool = True):
+    r"""Property of 003 Thm 1.2 / 1.3.
+
+    Every critical point of (1.24) with J = [n1] is a global minimum; every other J is a strict
+    saddle whose second directional derivative along the proof's direction is exactly
+    2(lambda_J - lambda_k) < 0 — twice (1.26), which is the t^2 coefficient of R(x + t Delta);
+    rank-deficient critical points are strict saddles; and no critical point found by search is
+    a non-global point without negative curvature.
+    """
+
+    def check(instance: LinearInstance, context: Context) -> Evidence:
+        landscape = instance.landscape()
+        seed = context.seed_for(instance)
+        rng = np.random.default_rng(seed)
+        n0, n1, n2 = instance.widths
+        eigenvalues, _ = sigma_eigen(landscape)
+        optimum = optimum_of(landscape)
+        counts: Counter[str] = Counter()
+        for subset in itertools.combinations(range(n2), n1):
+            c = random_invertible(n1, rng)
+            point = thm_1_2_point(landscape, subset, c)
+            found = classify(landscape, point, optimum.value, context.tolerances, seed)
+            counts[found.kind.value] += 1
+            label = "J={" + ",".join(str(i + 1) for i in subset) + "}"
+            if subset == tuple(range(n1)):
+                if found.kind is not PointClass.GLOBAL_MINIMUM:
+                    claim = f"(1.24) with {label} = [n1] is not a global minimum: {found.kind.value}"
+                    cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
+                    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
+                continue
+            k = min(set(range(n1)) - set(subset))
+            direction = thm_1_2_direction(landscape, subset, k, c)
+            expected = 2.0 * (eigenvalues[max(subset)] - eigenvalues[k])
+            curvature = {"name": "curvature", "args": {"direction": direction.tolist(), "expected": float(expected)}}
+            if found.kind is not PointClass.STRICT_SADDLE or expected >= 0:
+                claim = (
+                    f"(1.24) with {label} != [n1] is a {found.kind.value}, not a strict saddle "
+                    f"(lambda_J - lambda_k = {expected / 2:.6g})"
+                )
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
+            from landscape.oracles.certificates import run_check
+
+            verdict = run_check(curvature, landscape, point, context.tolerances)
+            if not verdict.passed:
+                claim = f"(1.24) with {label}: curvature along the proof's direction is not 2(lambda_J - lambda_k): {verdict.detail}"
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
+        special = [(f"rank-deficient U, J={{{','.join(str(i + 1) for i in s)}}}", _rank_deficient(landscape, s, n1, rng))
+                   for r in range(0, n1) for s in itertools.combinations(range(n2), r)]
+        found = survey(landscape, context, seed, special)
+        counts.update(found.counts())
+        for label, point, kind in found.items():
+            not_strict = kind.kind in (PointClass.LOCAL_MINIMUM, PointClass.DEGENERATE_SADDLE, PointClass.SECOND_ORDER_STATIONARY)
+            if not_strict:
+                claim = f"{label}: a non-global critical point without negative curvature ({kind.kind.value})"
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+        message = f"all {sum(counts.values())} critical points as Thm 1.2 says: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(counts.items())
+        )
+        return Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts)
+
+    return check
+
+
+def _rank_deficient(landscape: DeepLinear, subset: tuple[int, ...], n1: int, rng: np.random.Generator) -> np.ndarray:
+    """(1.24) for |J| = r < n1, padded with zero columns: a critical point with rank U = r < n1."""
+    n0, n2 = landscape.widths[0], landscape.widths[-1]
+    u = np.zeros((n2, n1))
+    v = np.zeros((n0, n1))
+    if subset:
+        r = len(subset)
+        c = random_invertible(r, rng)
+        _, q = sigma_eigen(landscape)
+        qj = q[:, list(subset)]
+        u[:, :r] = qj @ c
+        v[:, :r] = np.linalg.solve(landscape.sxx, landscape.syx.T) @ qj @ np.linalg.inv(c).T
+    return np.concatenate([v.T.reshape(-1), u.reshape(-1)])
+
+
+ONE_HIDDEN_STRICT_SADDLES = Theorem(
+    id="one-hidden-strict-saddles",
+    title="One hidden layer: every non-global critical point is a strict saddle",
+    source="003 Thm 1.2 and Thm 1.3 (Baldi-Hornik; Nouiehed-Razaviyayn; Zhu et al.)",
+    statement=(
+        "One hidden layer linear net $x \\mapsto UV^\\top x$, $n_1 \\le \\min(n_0, n_2)$, $\\Sigma_{xx}$ invertible, "
+        "$\\Sigma = \\Sigma_{yx}\\Sigma_{xx}^{-1}\\Sigma_{xy}$ with distinct eigenvalues: the full-column-rank critical "
+        "points are $U = Q_J C$, $V = \\Sigma_{xx}^{-1}\\Sigma_{xy} Q_J C^{-\\top}$; $J = [n_1]$ are global minima; every "
+        "other $J$ is a strict saddle with Hessian form $\\lambda_J - \\lambda_k < 0$ along the proof's direction "
+        "(that is (1.26), half the second directional derivative); rank-deficient critical points are strict saddles."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: linear_instances(one_hidden_layer(max_width=4)),
+    check=one_hidden_check("one-hidden-strict-saddles"),
+    hypotheses=("n_1 <= n_2 <= n_0", "S_xx invertible", "Sigma with distinct eigenvalues (gaps >= 0.5)"),
+)
+
+
+# -- deep-linear-degenerate-saddle-at-zero -----------------------------------------------------
+
+
+def origin_check(theorem_id: str, expect_for_depth, role_if_expected: str = "witness"):
+    """Classify the origin and compare with ``expect_for_depth(L)`` (a PointClass)."""
+
+    def check(instance: LinearInstance, context: Context) -> Evidence:
+        landscape = instance.landscape()
+        seed = context.seed_for(instance)
+        origin = np.zeros(landscape.n_params)
+        optimum = optimum_of(landscape)
+        found = classify(landscape, origin, optimum.value, context.tolerances, seed, context.budget.probe_directions)
+        counts = Counter({found.kind.value: 1})
+        expected = expect_for_depth(landscape.depth)
+        claim = (
+            f"origin of widths {instance.widths} (L={landscape.depth}): {found.kind.value}"
+            + (f", leading order {found.order}" if found.order else "")
+            + f" [{found.level}]"
+        )
+        matches = found.kind is expected
+        if not matches and found.kind is PointClass.SECOND_ORDER_STATIONARY:
+            return Evidence(Outcome.INCONCLUSIVE, claim, None, counts, 0)
+        outcome = (Outcome.WITNESS if role_if_expected == "witness" else Outcome.SUPPORTS) if matches else Outcome.COUNTEREXAMPLE
+        if outcome is Outcome.SUPPORTS:
+            return Evidence(outcome, claim, None, counts, 0)
+        role = "witness" if matches else "counterexample"
+        cert = certify(theorem_id, role, claim, landscape, origin, found, context, seed, exact=True)
+        evidence = certified(outcome, claim, cert, counts, 0)
+        evidence.priority = found.order or 0
+        return evidence
+
+    return check
+
+
+def _degenerate_if_deep(depth: int) -> PointClass:
+    return PointClass.DEGENERATE_SADDLE if depth >= 3 else PointClass.STRICT_SADDLE
+
+
+DEEP_LINEAR_DEGENERATE_SADDLE_AT_ZERO = Theorem(
+    id="deep-linear-degenerate-saddle-at-zero",
+    title="Deep linear networks: the origin is a degenerate saddle (strict for one hidden layer)",
+    source="003 Thm 1.4 (last bullet) and eq. (1.31); 000 (Kawaguchi 2016)",
+    statement=(
+        "With $L \\ge 3$ weight layers the origin is a critical point whose Hessian is exactly zero, yet it is a "
+        "saddle whenever $\\Sigma_{yx} \\ne 0$; with $L = 2$ it is a strict saddle.  Second-order information "
+        "alone cannot tell the first case from a minimum: a higher-order test must."
+    ),
+    expectation=Expectation.WITNESSED,
+    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=5, max_width=2)),
+    check=origin_check("deep-linear-degenerate-saddle-at-zero", _degenerate_if_deep),
+    hypotheses=("S_yx != 0 (planted Sigma with eigenvalues >= 1.5)", "depth 2-5, widths 1-2"),
+)
+
+
+# -- falsified variants ------------------------------------------------------------------------
+
+VARIANTS = [
+    Theorem(
+        id="variant-deep-linear-every-saddle-strict",
+        title="(false) Every saddle of a depth-3 linear network is strict",
+        source="negation of 003 Thm 1.4 (last bullet)",
+        statement="Wrong conclusion: with $L = 3$, every saddle has a negative Hessian eigenvalue.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: linear_instances(architectures(min_depth=3, max_depth=3, max_width=2)),
+        check=origin_check(
+            "variant-deep-linear-every-saddle-strict",
+            lambda depth: PointClass.STRICT_SADDLE,
+            role_if_expected="supports",
+        ),
+        hypotheses=("depth 3",),
+        falsifies="deep-linear-degenerate-saddle-at-zero",
+    ),
+    Theorem(
+        id="variant-one-hidden-origin-degenerate",
+        title="(false) The origin of a one-hidden-layer linear network is a degenerate saddle",
+        source="negation of 003 Thm 1.2 (iii) / Thm 1.4 for L = 2",
+        statement="Wrong conclusion: with $L = 2$ the origin is a saddle with positive semidefinite Hessian.",
+        expectation=Expectation.WITNESSED,
+        instances=lambda: linear_instances(architectures(min_depth=2, max_depth=2, max_width=3)),
+        check=origin_check("variant-one-hidden-origin-degenerate", lambda depth: PointClass.DEGENERATE_SADDLE),
+        hypotheses=("depth 2",),
+        falsifies="deep-linear-degenerate-saddle-at-zero",
+    ),
+    Theorem(
+        id="variant-origin-saddle-without-signal",
+        title="(false) The origin is a saddle even when S_yx = 0",
+        source="003 Thm 1.4 with the hypothesis S_yx != 0 dropped",
+        statement="Dropped hypothesis: with $\\Sigma_{yx} = 0$ the origin is claimed to be a (degenerate) saddle.",
+        expectation=Expectation.WITNESSED,
+        instances=lambda: linear_instances(architectures(min_depth=3, max_depth=3, max_width=2), spectrum="zero"),
+        check=origin_check("variant-origin-saddle-without-signal", _degenerate_if_deep),
+        hypotheses=("S_yx = 0 (Y orthogonal to X)",),
+        falsifies="deep-linear-degenerate-saddle-at-zero",
+    ),
+    Theorem(
+        id="variant-one-hidden-repeated-eigenvalues",
+        title="(false) Thm 1.2's strict saddles without distinct eigenvalues",
+        source="003 Thm 1.2 with the hypothesis 'distinct eigenvalues' dropped",
+        statement=(
+            "Dropped hypothesis: with $\\lambda_1 = \\lambda_2$, the critical points (1.24) with $J \\ne [n_1]$ are "
+            "claimed to be strict saddles.  With $n_1 = 1$, $J = \\{2\\}$ is a global minimum instead."
+        ),
+        expectation=Expectation.HOLDS,
+        instances=lambda: linear_instances(
+            st.integers(2, 3).flatmap(lambda n2: st.integers(n2, 3).map(lambda n0: (n0, 1, n2))), spectrum="repeated"
+        ),
+        check=one_hidden_check("variant-one-hidden-repeated-eigenvalues"),
+        hypotheses=("n_1 = 1", "lambda_1 = lambda_2"),
+        falsifies="one-hidden-strict-saddles",
+    ),
+    Theorem(
+        id="variant-deep-linear-second-order-minimum",
+        title="(false) A second-order stationary point of a deep linear network is a local minimum",
+        source="the step 'PSD Hessian => minimum' that 003 §1.3.2 warns against",
+        statement=(
+            "Wrong inference: every critical point with positive semidefinite Hessian is a local minimum, hence "
+            "(by the theorem) global.  The depth-3 origin refutes it."
+        ),
+        expectation=Expectation.HOLDS,
+        instances=lambda: linear_instances(architectures(min_depth=3, max_depth=4, max_width=2)),
+        check=origin_check(
+            "variant-deep-linear-second-order-minimum", lambda depth: PointClass.GLOBAL_MINIMUM, role_if_expected="supports"
+        ),
+        hypotheses=("depth 3-4",),
+        falsifies="deep-linear-no-bad-local-min",
+    ),
+]
+
+THEOREMS = [DEEP_LINEAR_NO_BAD_LOCAL_MIN, ONE_HIDDEN_STRICT_SADDLES, DEEP_LINEAR_DEGENERATE_SADDLE_AT_ZERO]

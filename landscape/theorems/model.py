@@ -1,0 +1,116 @@
+"""The theorem model: a small declarative object plus its property.
+
+A :class:`Theorem` says what is claimed (statement, source, expectation), which instances
+satisfy its hypotheses (a Hypothesis strategy), and how one instance is judged (``check``: a
+function from an instance and a :class:`Context` to :class:`Evidence`).  A *falsified
+variant* is a theorem whose ``falsifies`` names the theorem it perturbs (a dropped hypothesis or
+a wrong conclusion); the harness must refute it.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hypothesis.strategies import SearchStrategy
+
+from landscape.budget import Budget
+from landscape.oracles.classify import Tolerances
+
+if TYPE_CHECKING:
+    from landscape.oracles.certificates import Certificate
+
+
+class Expectation(str, enum.Enum):
+    """What the catalogue expects the harness to conclude."""
+
+    HOLDS = "holds"
+    REFUTED = "refuted"
+    WITNESSED = "witnessed"
+    PROBE = "probe"
+
+
+class Outcome(str, enum.Enum):
+    """What one instance contributed."""
+
+    SUPPORTS = "supports"  # consistent with the claim (no counterexample in this instance)
+    WITNESS = "witness"  # a certified witness of an existence claim
+    COUNTEREXAMPLE = "counterexample"  # a certified counterexample to the claim
+    INCONCLUSIVE = "inconclusive"  # the instance could not be decided (say why)
+
+
+@dataclass(slots=True)
+class Evidence:
+    """The judgement of one instance.
+
+    Attributes:
+        outcome: see :class:`Outcome`.
+        message: one line a reader can follow ("origin: degenerate saddle, order 3").
+        certificate: for witnesses and counterexamples, re-verified before it is attached.
+        candidates: classes of the candidate points classified in this instance.
+        restarts: random starts searched in this instance.
+        priority: among witnesses, the one with the highest priority (then the fewest
+            parameters) is reported; e.g. a degenerate saddle outranks a strict one.
+    """
+
+    outcome: Outcome
+    message: str
+    certificate: Certificate | None = None
+    candidates: Counter[str] = field(default_factory=Counter)
+    restarts: int = 0
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a property may use besides its instance: the budget, the seed, tolerances."""
+
+    budget: Budget
+    seed: int
+    device: str = "cpu"
+    tolerances: Tolerances = Tolerances()
+
+    def seed_for(self, instance: Any) -> int:
+        """A seed that depends only on the run seed and the instance (properties must be
+        deterministic for Hypothesis to shrink and for runs to replay)."""
+        digest = hashlib.sha256(f"{self.seed}|{instance!r}".encode()).digest()
+        return int.from_bytes(digest[:4], "little")
+
+
+Check = Callable[[Any, Context], Evidence]
+
+
+@dataclass(frozen=True, slots=True)
+class Theorem:
+    """A claim from the catalogue (or a user's file) as an executable property.
+
+    Attributes:
+        id: stable kebab-case id (reports, certificates and pytest ids use it).
+        title: one line.
+        source: seed file and section, e.g. ``"003 Thm 1.2"``.
+        statement: the claim, Markdown with TeX.
+        expectation: what the harness should conclude.
+        instances: zero-argument factory of the Hypothesis strategy drawing instances that
+            satisfy the hypotheses.
+        check: judges one instance.
+        hypotheses: the hypotheses the generator enforces, in words.
+        falsifies: for a falsified variant, the id of the theorem it perturbs.
+    """
+
+    id: str
+    title: str
+    source: str
+    statement: str
+    expectation: Expectation
+    instances: Callable[[], SearchStrategy[Any]]
+    check: Check
+    hypotheses: tuple[str, ...] = ()
+    falsifies: str | None = None
+
+    @property
+    def is_variant(self) -> bool:
+        return self.falsifies is not None

@@ -1,0 +1,60 @@
+"""Every catalogue theorem verifies as expected; every falsified variant is refuted; every
+certificate replays from its file."""
+
+from __future__ import annotations
+
+import pytest
+
+from landscape.oracles.certificates import replay
+from landscape.results import Verdict
+from landscape.runner import verify
+from landscape.theorems import REGISTRY
+from landscape.errors import TheoremViolation
+
+CATALOGUE = REGISTRY.catalogue()
+VARIANTS = REGISTRY.variants()
+
+
+def _verify_and_replay(theorem, budget, seed, tmp_path):
+    result = verify(theorem, budget, seed, certificates=tmp_path)
+    if not result.matches:
+        raise TheoremViolation(theorem.id, "refuted" if theorem.is_variant else theorem.expectation.value,
+                               result.verdict.value, result.message)
+    if result.certificate_path is not None:
+        outcome = replay(result.certificate_path)
+        assert outcome.passed, [c for c in outcome.results if not c.passed]
+    return result
+
+
+@pytest.mark.parametrize("theorem", CATALOGUE, ids=[t.id for t in CATALOGUE])
+def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path):
+    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path)
+    assert result.coverage.instances >= 1
+    assert result.coverage.classified >= 1
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[t.id for t in VARIANTS])
+def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed, tmp_path):
+    result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path)
+    assert result.verdict is Verdict.REFUTED
+    assert result.certificate is not None and result.certificate.role == "counterexample"
+
+
+def test_every_theorem_has_a_falsified_variant():
+    perturbed = {v.falsifies for v in VARIANTS}
+    assert {t.id for t in CATALOGUE} <= perturbed
+    assert perturbed <= {t.id for t in CATALOGUE}
+
+
+def test_counterexamples_shrink_to_small_instances(landscape_budget, tmp_path):
+    """Hypothesis shrinks the counterexample of the depth-3 variant to scalar layers."""
+    result = verify(REGISTRY.get("variant-deep-linear-every-saddle-strict"), landscape_budget, 0, certificates=tmp_path)
+    assert result.certificate.landscape["widths"] == [1, 1, 1, 1]
+
+
+def test_same_seed_same_verdicts_and_certificates(landscape_budget, tmp_path):
+    theorem = REGISTRY.get("deep-linear-degenerate-saddle-at-zero")
+    first = verify(theorem, landscape_budget, 7, certificates=tmp_path / "a")
+    second = verify(theorem, landscape_budget, 7, certificates=tmp_path / "b")
+    assert first.verdict == second.verdict
+    assert first.certificate.to_json() == second.certificate.to_json()
