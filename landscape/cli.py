@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="where witnesses and counterexamples are written (default: landscape-certificates/)",
     )
     verify.add_argument("--variants", action="store_true", help="also verify the falsified variants (each must be refuted)")
+    verify.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    bench = commands.add_parser("bench", help="measure the batched search against per-start loops (ratios, one run)")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as a JSON object to FILE")
+    bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
+    bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
+    bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
@@ -68,6 +75,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return command_list(args, out)
         if args.command == "verify":
             return command_verify(args, out)
+        if args.command == "bench":
+            return command_bench(args, out)
         return command_replay(args, out)
     except LandscapeError as exc:
         print(f"landscape: error: {exc}", file=sys.stderr)
@@ -88,6 +97,7 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.budget import budget_named
+    from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
     from landscape.theorems import REGISTRY
@@ -103,7 +113,11 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     print(_row(header, widths), file=out, flush=True)
     results = []
     for theorem in theorems:
-        result = verify(theorem, budget, args.seed, device, certificates=args.certificates)
+        bars = ProgressBars(theorem.id, enabled=not args.quiet)
+        try:
+            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
+        finally:
+            bars.close()
         results.append(result)
         if args.json is not None:
             append_record(args.json, result)
@@ -123,6 +137,24 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     failed = [r.theorem_id for r in results if not r.matches]
     print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
     return 0 if not failed else 1
+
+
+def command_bench(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    import torch
+
+    from landscape.bench import QUICK_SIZES, BenchSettings, format_figures, run_bench
+
+    settings = BenchSettings(device=resolve_device(args.device), dtype=getattr(torch, args.dtype))
+    if args.quick:
+        settings.sizes, settings.steps, settings.hessian_batch, settings.hessian_loop_points = QUICK_SIZES, 5, 64, 4
+    figures = run_bench(settings, progress=lambda message: print(f"measuring {message} ...", file=sys.stderr, flush=True))
+    print(format_figures(figures), file=out)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")
+    return 0
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:

@@ -47,9 +47,10 @@ def verify(
     device: str = "cpu",
     certificates: Path | None = None,
     listener: Listener | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; never raises for a failing property (``error``)."""
-    context = Context(budget=budget, seed=seed, device=device)
+    context = Context(budget=budget, seed=seed, device=device, progress=progress)
     coverage = Coverage()
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []

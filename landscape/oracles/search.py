@@ -1,14 +1,26 @@
 """The counterexample hunter: many random starts advanced together, then refined to true
 critical points in float64.
 
-Stage 1, descent: B starts move as one ``(B, P)`` tensor by gradient descent with a per-start
-step size (Armijo backtracking, batched: each start grows its step after an accepted step and
-halves it after a rejected one), so no step size has to be tuned per landscape.
+Stage 1, descent: B starts move as one ``(B, P)`` tensor on the chosen device, in chunks that
+bound memory (:data:`CHUNK_BYTES`), with one of three optimisers:
+
+* ``gd`` — gradient descent with a per-start step size (Armijo backtracking, batched: each
+  start grows its step after an accepted step and halves it after a rejected one), so no step
+  size has to be tuned per landscape;
+* ``perturbed-gd`` — the same, plus an isotropic kick of radius :data:`KICK_RADIUS` (relative
+  to the point's norm) whenever a start's gradient is small, so starts do not stall at strict
+  saddles (Jin et al.);
+* ``adam`` — Adam with the usual moments and bias correction.
+
+The search may run in float32 on a GPU (``dtype``); certification never does.
 
 Stage 2, refinement: Levenberg-Marquardt on the squared gradient norm,
-delta = -(H^2 + mu I)^{-1} H g, in float64.  It converges to critical points of any index
-(saddles included) and is quadratic near non-degenerate ones, so candidates are critical points
-to rounding error rather than "gradient-flat" look-alikes.
+delta = -(H^2 + mu I)^{-1} H g, in float64 on the CPU.  It converges to critical points of any
+index (saddles included) and is quadratic near non-degenerate ones, so candidates are critical
+points to rounding error rather than "gradient-flat" look-alikes.
+
+Progress is reported through a callback ``progress(stage, done, total)``; the engine never
+prints.
 """
 
 from __future__ import annotations
@@ -20,10 +32,18 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from landscape.errors import InvalidArgument
 from landscape.oracles.landscapes import DTYPE, Landscape
 
 ARMIJO_FRACTION = 1e-4  # sufficient-decrease constant of the backtracking rule
 INITIAL_STEP = 1e-2
+KICK_RADIUS = 1e-2  # perturbed GD: kick radius relative to max(1, ||theta||)
+KICK_THRESHOLD = 1e-6  # perturbed GD: kick when ||grad|| < threshold * loss scale
+ADAM_RATE, ADAM_BETAS, ADAM_EPS = 1e-2, (0.9, 0.999), 1e-12
+CHUNK_BYTES = 1 * 2**30  # memory for one chunk of starts (about 24 tensors of B x P each)
+OPTIMISERS = ("gd", "perturbed-gd", "adam")
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(slots=True)
@@ -37,6 +57,8 @@ class SearchResult:
         starts: number of random starts (B).
         descent_steps: descent iterations run.
         refine_steps: refinement iterations run.
+        optimiser: the descent optimiser.
+        device: where the descent ran.
     """
 
     points: np.ndarray
@@ -45,24 +67,56 @@ class SearchResult:
     starts: int
     descent_steps: int
     refine_steps: int
+    optimiser: str = "gd"
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         return (
-            f"SearchResult(starts={self.starts}, min_loss={self.losses.min():.6g}, "
-            f"max_gradient_norm={self.gradient_norms.max():.3g})"
+            f"SearchResult(starts={self.starts}, optimiser={self.optimiser!r}, device={self.device!r}, "
+            f"min_loss={self.losses.min():.6g}, max_gradient_norm={self.gradient_norms.max():.3g})"
         )
 
 
-Progress = Callable[[str, int, int], None]
+def chunk_size(parameters: int, element_bytes: int = 8, budget: int = CHUNK_BYTES) -> int:
+    """Starts per chunk so that about 24 ``(chunk, P)`` tensors fit in ``budget`` bytes."""
+    return max(1, budget // max(1, 24 * parameters * element_bytes))
 
 
-def descend(landscape: Landscape, start: Tensor, steps: int, progress: Progress | None = None) -> Tensor:
-    """Batched gradient descent with per-start Armijo backtracking."""
+def descend(
+    landscape: Landscape,
+    start: Tensor,
+    steps: int,
+    progress: Progress | None = None,
+    optimiser: str = "gd",
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Advance every row of ``start`` by ``steps`` iterations of ``optimiser`` (one batch)."""
+    if optimiser not in OPTIMISERS:
+        raise InvalidArgument(f"optimiser={optimiser!r} must be one of {OPTIMISERS}")
+    if optimiser == "adam":
+        return _adam(landscape, start, steps, progress)
+    return _armijo(landscape, start, steps, progress, perturbed=optimiser == "perturbed-gd", generator=generator)
+
+
+def _armijo(
+    landscape: Landscape, start: Tensor, steps: int, progress: Progress | None, perturbed: bool,
+    generator: torch.Generator | None,
+) -> Tensor:
     theta = start.clone()
     step = torch.full((theta.shape[0],), INITIAL_STEP, dtype=theta.dtype, device=theta.device)
     loss = landscape.loss(theta)
+    scale = max(landscape.loss_scale(), 1e-300)
     for iteration in range(steps):
         grad = landscape.gradient(theta)
+        if perturbed:
+            small = grad.norm(dim=1) < KICK_THRESHOLD * scale
+            if bool(small.any()):
+                noise = torch.randn(theta.shape, generator=generator, dtype=theta.dtype).to(theta.device)
+                radius = KICK_RADIUS * theta.norm(dim=1, keepdim=True).clamp_min(1.0)
+                kicked = theta + radius * noise / noise.norm(dim=1, keepdim=True)
+                theta = torch.where(small[:, None], kicked, theta)
+                loss = torch.where(small, landscape.loss(theta), loss)
+                grad = torch.where(small[:, None], landscape.gradient(theta), grad)
         trial = theta - step[:, None] * grad
         trial_loss = landscape.loss(trial)
         accepted = trial_loss <= loss - ARMIJO_FRACTION * step * (grad * grad).sum(1)
@@ -70,7 +124,25 @@ def descend(landscape: Landscape, start: Tensor, steps: int, progress: Progress 
         theta = torch.where(accepted[:, None], trial, theta)
         loss = torch.where(accepted, trial_loss, loss)
         step = torch.where(accepted, step * 1.5, step * 0.5).clamp(1e-12, 1e3)
-        if progress is not None and iteration % 50 == 0:
+        if progress is not None and iteration % 25 == 0:
+            progress("descent", iteration, steps)
+    return theta
+
+
+def _adam(landscape: Landscape, start: Tensor, steps: int, progress: Progress | None) -> Tensor:
+    theta = start.clone()
+    first = torch.zeros_like(theta)
+    second = torch.zeros_like(theta)
+    beta1, beta2 = ADAM_BETAS
+    for iteration in range(1, steps + 1):
+        grad = landscape.gradient(theta)
+        grad = torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
+        first.mul_(beta1).add_(grad, alpha=1 - beta1)
+        second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        corrected = first / (1 - beta1**iteration)
+        scale = (second / (1 - beta2**iteration)).sqrt().add_(ADAM_EPS)
+        theta = theta - ADAM_RATE * corrected / scale
+        if progress is not None and iteration % 25 == 0:
             progress("descent", iteration, steps)
     return theta
 
@@ -109,12 +181,28 @@ def search(
     seed: int,
     device: torch.device | str = "cpu",
     progress: Progress | None = None,
+    optimiser: str = "gd",
+    dtype: torch.dtype = DTYPE,
+    chunk: int | None = None,
 ) -> SearchResult:
-    """Random starts -> batched descent on ``device`` -> float64 refinement on the CPU."""
+    """Random starts -> batched descent on ``device`` (in chunks) -> float64 refinement on the CPU.
+
+    The starts are drawn on the CPU from ``seed`` whatever the device, so the same seed gives the
+    same starts everywhere; chunks do not change the result (each start is independent).
+    """
+    if starts < 1:
+        raise InvalidArgument(f"starts={starts} must be a positive integer")
     generator = torch.Generator().manual_seed(seed)
-    start = landscape.random_points(starts, generator).to(device)
-    descended = descend(landscape, start, descent_steps, progress).to("cpu", DTYPE)
-    refined = refine(landscape, descended, refine_steps)
+    initial = landscape.random_points(starts, generator)
+    per_chunk = chunk or chunk_size(landscape.n_params, torch.tensor([], dtype=dtype).element_size())
+    descended = []
+    for first in range(0, starts, per_chunk):
+        block = initial[first : first + per_chunk].to(device=device, dtype=dtype)
+        descended.append(descend(landscape, block, descent_steps, progress, optimiser, generator).to("cpu", DTYPE))
+        if progress is not None:
+            progress("chunks", min(first + per_chunk, starts), starts)
+    points = torch.cat(descended)
+    refined = torch.cat([refine(landscape, points[i : i + per_chunk], refine_steps) for i in range(0, starts, per_chunk)])
     losses = landscape.loss(refined)
     norms = landscape.gradient(refined).norm(dim=1)
     return SearchResult(
@@ -124,4 +212,6 @@ def search(
         starts=starts,
         descent_steps=descent_steps,
         refine_steps=refine_steps,
+        optimiser=optimiser,
+        device=str(device),
     )

@@ -61,7 +61,8 @@ def survey(
     rows = [np.asarray(point, dtype=np.float64) for _, point in special]
     if starts > 0:
         found = search(
-            landscape, starts, context.budget.descent_steps, context.budget.refine_steps, seed, context.device
+            landscape, starts, context.budget.descent_steps, context.budget.refine_steps, seed, context.device,
+            progress=context.progress,
         )
         labels += [f"start {i}" for i in range(starts)]
         rows += list(found.points)

@@ -73,6 +73,7 @@ class Context:
     seed: int
     device: str = "cpu"
     tolerances: Tolerances = Tolerances()
+    progress: Callable[[str, int, int], None] | None = None  # the engine's progress callback
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be
