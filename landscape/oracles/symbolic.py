@@ -106,6 +106,23 @@ class SymbolicLandscape:
                 rows[i][j] = rows[j][i] = sympy.Rational(entry)
         return sympy.Matrix(rows)
 
+    def taylor_expansion(self, point: Sequence[float], order: int) -> list[sympy.Expr]:
+        """Homogeneous parts T_0, ..., T_order of f(point + h) in the displacement symbols
+        ``h_i`` (``self.displacements``), exactly: T_1 is the gradient form, T_2 half the
+        Hessian form, and T_3, T_4, ... decide critical points the Hessian cannot."""
+        self.displacements = [sympy.Symbol(f"h_{s.name}", real=True) for s in self.symbols]
+        shift = {s: b + h for s, b, h in zip(self.symbols, self._point(point), self.displacements)}
+        shifted = sympy.Poly(self.polynomial.as_expr().subs(shift), *self.displacements)
+        parts = [sympy.Integer(0)] * (order + 1)
+        for monomial, coefficient in shifted.terms():
+            degree = sum(monomial)
+            if degree <= order:
+                term = coefficient
+                for h, power in zip(self.displacements, monomial):
+                    term *= h**power
+                parts[degree] += term
+        return parts
+
     def taylor(self, point: Sequence[float], direction: Sequence[float]) -> list[sympy.Rational]:
         """All coefficients of the polynomial t -> f(point + t direction), exactly."""
         t = sympy.Symbol("t")
