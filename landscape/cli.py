@@ -1,4 +1,4 @@
-"""The ``landscape`` command: list, verify, replay.
+"""The ``landscape`` command: list, verify, replay, report.
 
 Every user error (unknown id, bad option, unreadable certificate, bad data) is one line on
 stderr and exit status 2; ``verify`` exits 0 iff every verdict matches its expectation;
@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
     bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
+    verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+
+    report = commands.add_parser("report", help="render the HTML report from results files alone")
+    report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html and the theorem pages")
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
@@ -77,6 +82,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return command_verify(args, out)
         if args.command == "bench":
             return command_bench(args, out)
+        if args.command == "report":
+            return command_report(args, out)
         return command_replay(args, out)
     except LandscapeError as exc:
         print(f"landscape: error: {exc}", file=sys.stderr)
@@ -109,6 +116,7 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         theorems += [v for v in REGISTRY.variants() if v not in theorems]
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
+    report_records = _start_report(args.report)
     print(f"budget {budget.name}, seed {args.seed}, device {device}", file=out)
     print(_row(header, widths), file=out, flush=True)
     results = []
@@ -121,6 +129,8 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         results.append(result)
         if args.json is not None:
             append_record(args.json, result)
+        if report_records is not None:
+            append_record(report_records, result)
         expectation = result.expectation.value if result.falsifies is None else "refuted (variant)"
         row = (
             result.theorem_id, expectation, result.verdict.value, "yes" if result.matches else "NO",
@@ -136,6 +146,11 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
     print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
+    if report_records is not None:
+        from landscape.reports import write_report
+
+        index, _ = write_report([report_records], args.report)
+        print(f"report: {index}", file=out)
     return 0 if not failed else 1
 
 
@@ -154,6 +169,28 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")
+    return 0
+
+
+def _start_report(folder: Path | None) -> Path | None:
+    """``DIR/results.jsonl``, emptied: this run's records are appended to it as they finish."""
+    if folder is None:
+        return None
+    from landscape.reports.html import RESULTS_NAME
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / RESULTS_NAME).write_text("")
+    except OSError as exc:
+        raise InvalidArgument(f"cannot write the report to {folder}: {exc.strerror or exc}; pass a writable --report folder") from None
+    return folder / RESULTS_NAME
+
+
+def command_report(args: argparse.Namespace, out: TextIO) -> int:
+    from landscape.reports import write_report
+
+    index, count = write_report(args.results, args.out)
+    print(f"report of {count} theorem{'' if count == 1 else 's'}: {index}", file=out)
     return 0
 
 

@@ -30,12 +30,17 @@ class Coverage:
         restarts: random starts searched, summed over instances.
         candidates: classified candidate points by class, summed over instances.
         outcomes: instances by outcome (supports / witness / counterexample / inconclusive).
+        samples: a capped uniform sample of the classified candidates (dicts with label, kind,
+            loss, gap, gradient_norm, hessian_min, hessian_max), for report figures.
+        samples_seen: candidates the sample was drawn from.
     """
 
     instances: int = 0
     restarts: int = 0
     candidates: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    samples_seen: int = 0
 
     @property
     def classified(self) -> int:
@@ -48,6 +53,8 @@ class Coverage:
             "candidates": dict(self.candidates),
             "classified": self.classified,
             "outcomes": dict(self.outcomes),
+            "samples": list(self.samples),
+            "samples_seen": self.samples_seen,
         }
 
 
@@ -65,6 +72,9 @@ class VerificationResult:
         certificate: the witness or counterexample, when there is one.
         certificate_path: where it was written, when it was.
         falsifies: for a falsified variant, the theorem it perturbs.
+        title, source, statement, hypotheses: the theorem as declared, so that a report
+            renders from records alone.
+        device: where the batched search ran.
     """
 
     theorem_id: str
@@ -78,6 +88,11 @@ class VerificationResult:
     certificate: Certificate | None = None
     certificate_path: str | None = None
     falsifies: str | None = None
+    title: str = ""
+    source: str = ""
+    statement: str = ""
+    hypotheses: tuple[str, ...] = ()
+    device: str = "cpu"
 
     @property
     def matches(self) -> bool:
@@ -98,6 +113,11 @@ class VerificationResult:
             "budget": self.budget,
             "seed": self.seed,
             "falsifies": self.falsifies,
+            "title": self.title,
+            "source": self.source,
+            "statement": self.statement,
+            "hypotheses": list(self.hypotheses),
+            "device": self.device,
             "certificate_path": self.certificate_path,
             "certificate": None if self.certificate is None else self.certificate.to_json(),
         }

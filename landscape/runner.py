@@ -26,7 +26,7 @@ from landscape.budget import Budget
 from landscape.errors import LandscapeError
 from landscape.oracles.certificates import Certificate
 from landscape.results import Coverage, VerificationResult, Verdict
-from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
 
 
 class _Falsified(Exception):
@@ -50,7 +50,8 @@ def verify(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; never raises for a failing property (``error``)."""
-    context = Context(budget=budget, seed=seed, device=device, progress=progress)
+    samples = Samples()
+    context = Context(budget=budget, seed=seed, device=device, progress=progress, samples=samples)
     coverage = Coverage()
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []
@@ -94,6 +95,7 @@ def verify(
         error = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
     verdict, message, certificate = _aggregate(theorem, coverage, counterexample, witnesses, undecided, error)
+    coverage.samples, coverage.samples_seen = samples.entries, samples.seen
     result = VerificationResult(
         theorem_id=theorem.id,
         expectation=theorem.expectation,
@@ -105,6 +107,11 @@ def verify(
         seed=seed,
         certificate=certificate,
         falsifies=theorem.falsifies,
+        title=theorem.title,
+        source=theorem.source,
+        statement=theorem.statement,
+        hypotheses=tuple(theorem.hypotheses),
+        device=device,
     )
     if certificate is not None and certificates is not None:
         certificate.seed = seed

@@ -15,8 +15,10 @@ CATALOGUE = REGISTRY.catalogue()
 VARIANTS = REGISTRY.variants()
 
 
-def _verify_and_replay(theorem, budget, seed, tmp_path):
+def _verify_and_replay(theorem, budget, seed, tmp_path, record=None):
     result = verify(theorem, budget, seed, certificates=tmp_path)
+    if record is not None:  # --landscape-report: every catalogue verification goes to the report
+        record(result)
     if not result.matches:
         raise TheoremViolation(theorem.id, "refuted" if theorem.is_variant else theorem.expectation.value,
                                result.verdict.value, result.message)
@@ -27,15 +29,15 @@ def _verify_and_replay(theorem, budget, seed, tmp_path):
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=[t.id for t in CATALOGUE])
-def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path):
-    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path)
+def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record):
+    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record)
     assert result.coverage.instances >= 1
     assert result.coverage.classified >= 1
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[t.id for t in VARIANTS])
-def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed, tmp_path):
-    result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path)
+def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed, tmp_path, landscape_record):
+    result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path, landscape_record)
     assert result.verdict is Verdict.REFUTED
     assert result.certificate is not None and result.certificate.role == "counterexample"
 

@@ -1,1 +1,29 @@
-"""Results records (JSON lines) and, later, their rendering."""
+"""Results records (JSON lines) and the HTML report rendered from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from landscape.errors import InvalidArgument
+
+
+def write_report(results: Sequence[Path], out: Path) -> tuple[Path, int]:
+    """Render the report of the records in ``results`` into ``out``.
+
+    Returns the index page and the number of theorems shown.  Unreadable or malformed
+    results files raise :class:`~landscape.errors.DataError`; an unwritable ``out`` an
+    :class:`~landscape.errors.InvalidArgument`, both with one line saying what to do.
+    """
+    from landscape.reports.html import render_report
+    from landscape.reports.records import FIX, read_records
+    from landscape.reports.views import theorem_views
+
+    records = read_records(results)
+    if not records:
+        raise InvalidArgument(f"no records in {', '.join(str(p) for p in results)}; {FIX}")
+    try:
+        index = render_report(records, out, [str(p) for p in results])
+    except OSError as exc:
+        raise InvalidArgument(f"cannot write the report to {out}: {exc.strerror or exc}; pass a writable --out folder") from None
+    return index, len(theorem_views(records))

@@ -5,6 +5,7 @@ The catalogue is written with these, and so is a user's own theorem file.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -70,7 +71,29 @@ def survey(
     classes = classify_batch(
         landscape, points, value, context.tolerances, seed=seed, probe_directions=context.budget.probe_directions
     )
+    if context.samples is not None:
+        for label, found in zip(labels, classes):
+            context.samples.add(candidate_sample(label, found))
     return Survey(labels, points, classes, value, starts)
+
+
+def candidate_sample(label: str, found: Classification) -> dict[str, str | float | None]:
+    """The figures of one classified candidate that reports plot (6 significant digits)."""
+    scale = found.scales.get("loss") or 1.0
+    gap = None if found.gap is None else _short(found.gap / scale)
+    return {
+        "label": label,
+        "kind": found.kind.value,
+        "loss": _short(found.loss),
+        "gap": gap,
+        "gradient_norm": _short(found.gradient_norm),
+        "hessian_min": _short(found.hessian_min),
+        "hessian_max": _short(found.hessian_max),
+    }
+
+
+def _short(value: float) -> float | None:
+    return float(f"{value:.6g}") if math.isfinite(value) else None
 
 
 def certify(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,15 +66,49 @@ class Evidence:
     priority: int = 0
 
 
+SAMPLE_CAP = 256  # candidate samples kept per verification (a reservoir: every candidate equally likely)
+
+
+@dataclass(slots=True)
+class Samples:
+    """A capped, uniform sample of the candidates a verification classified, for reports.
+
+    Each entry is a plain dict (see :func:`landscape.theorems.common.survey`): ``label``,
+    ``kind``, ``loss``, ``gap`` (loss minus optimum, over the loss scale; None without an
+    optimum oracle), ``gradient_norm``, ``hessian_min``, ``hessian_max``.  Reservoir sampling
+    with a fixed seed keeps the sample reproducible and unbiased across instances.
+
+    Attributes:
+        entries: the kept sample (at most ``cap``).
+        seen: candidates offered in total.
+    """
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    seen: int = 0
+    cap: int = SAMPLE_CAP
+    _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        self.seen += 1
+        if len(self.entries) < self.cap:
+            self.entries.append(entry)
+            return
+        slot = self._rng.randrange(self.seen)
+        if slot < self.cap:
+            self.entries[slot] = entry
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a property may use besides its instance: the budget, the seed, tolerances."""
+    """What a property may use besides its instance: the budget, the seed, tolerances, and
+    (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills."""
 
     budget: Budget
     seed: int
     device: str = "cpu"
     tolerances: Tolerances = Tolerances()
     progress: Callable[[str, int, int], None] | None = None  # the engine's progress callback
+    samples: Samples | None = field(default=None, compare=False, repr=False)
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be
