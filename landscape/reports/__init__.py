@@ -15,13 +15,14 @@ def write_report(results: Sequence[Path], out: Path) -> tuple[Path, int]:
     results files raise :class:`~landscape.errors.DataError`; an unwritable ``out`` an
     :class:`~landscape.errors.InvalidArgument`, both with one line saying what to do.
     """
-    from landscape.reports.html import render_report
     from landscape.reports.records import FIX, read_records
-    from landscape.reports.views import theorem_views
 
-    records = read_records(results)
+    records = read_records(results)  # before the heavy imports: a bad file fails fast
     if not records:
         raise InvalidArgument(f"no records in {', '.join(str(p) for p in results)}; {FIX}")
+    from landscape.reports.html import render_report
+    from landscape.reports.views import theorem_views
+
     try:
         index = render_report(records, out, [str(p) for p in results])
     except OSError as exc:

@@ -28,10 +28,12 @@ import json
 import platform
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from landscape.errors import DataError
-from landscape.results import VerificationResult
+
+if TYPE_CHECKING:  # reading records must not import torch: a bad file fails fast
+    from landscape.results import VerificationResult
 
 RECORD_SCHEMA_VERSION = 2
 REQUIRED_FIELDS = ("theorem_id", "verdict")

@@ -9,6 +9,7 @@ run is needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ MAX_HESSIAN_PARAMS = 400  # full Hessians are formed at report time only up to t
 LINE_POINTS = 121
 GRID_POINTS = 41
 RANDOM_DIRECTIONS = 2
+LossFunction = Callable[[np.ndarray], np.ndarray]  # rows of points -> their losses
 PARALLEL_COSINE = 0.999  # a direction this close to one already drawn adds nothing
 VISIBLE_CHANGE = 1e-2  # the radius doubles (up to MAX_DOUBLINGS times) until the loss changes this much, relatively
 MAX_DOUBLINGS = 4
@@ -108,7 +110,7 @@ def _surroundings(certificate: dict[str, Any], seed: int) -> Surroundings:
     return result
 
 
-def _radius(point: np.ndarray, direction: np.ndarray | None, value: float, loss) -> float:
+def _radius(point: np.ndarray, direction: np.ndarray | None, value: float, loss: LossFunction) -> float:
     """max(1, |x| / 2), doubled while the loss barely changes along the first direction (a
     degenerate saddle of high order is flat to the eye on a small window)."""
     radius = max(1.0, 0.5 * float(np.linalg.norm(point)))
@@ -149,7 +151,9 @@ def _distinct(directions: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.nd
     return kept
 
 
-def _plane(point: np.ndarray, first: tuple[str, np.ndarray], second: tuple[str, np.ndarray], radius: float, loss) -> Plane:
+def _plane(
+    point: np.ndarray, first: tuple[str, np.ndarray], second: tuple[str, np.ndarray], radius: float, loss: LossFunction
+) -> Plane:
     a = first[1]
     b = second[1] - (second[1] @ a) * a  # Gram-Schmidt: the plane's axes are orthonormal
     b /= np.linalg.norm(b)

@@ -12,11 +12,14 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from landscape.reports.statement import render_inline, render_statement
+
+if TYPE_CHECKING:
+    from landscape.reports.figures import Figure
 
 POINT_SHOWN = 48  # coordinates of a certificate's point printed on the page (the file has all)
 MATRIX_SHOWN = 10  # rows and columns of a data matrix printed on the page
@@ -64,8 +67,8 @@ class TheoremView:
     recorded_at: str
     certificate: CertificateView | None
     superseded: int = 0
-    figures: list[Any] = field(default_factory=list)
-    certificate_figures: list[Any] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    certificate_figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -142,7 +145,7 @@ def _view(record: dict[str, Any], superseded: int) -> TheoremView:
         title=_text(record.get("title")) or theorem_id,
         source=_text(record.get("source"), "—"),
         statement=render_statement(_text(record.get("statement"))),
-        hypotheses=[render_inline(str(h)) for h in record.get("hypotheses") or [] if h is not None],
+        hypotheses=[render_inline(str(h)) for h in _list(record.get("hypotheses")) if h is not None],
         expectation=_text(record.get("expectation"), "—"),
         falsifies=record.get("falsifies") if isinstance(record.get("falsifies"), str) else None,
         verdict=_text(record.get("verdict")),
@@ -158,6 +161,10 @@ def _view(record: dict[str, Any], superseded: int) -> TheoremView:
         superseded=superseded,
     )
     return view
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _number(value: Any) -> float:
