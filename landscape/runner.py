@@ -10,12 +10,18 @@ Aggregation, by expectation:
 * ``witnessed``: a certified witness in every instance -> ``witnessed``;
 * ``holds``: no counterexample and at least one instance decided -> ``holds``;
 * otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
-  property raised.
+  property raised (the message names the exception and where it was raised).
+
+An :class:`~landscape.errors.InvalidArgument` (bad data, a malformed definition) is not a
+verdict but the harness refusing its input: it propagates, prefixed with the theorem id, so the
+CLI can say so in one line and exit 2.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +29,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from landscape.budget import Budget
-from landscape.errors import LandscapeError
+from landscape.errors import InvalidArgument, LandscapeError
+from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.results import Coverage, VerificationResult, Verdict
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -48,14 +55,17 @@ def verify(
     certificates: Path | None = None,
     listener: Listener | None = None,
 ) -> VerificationResult:
-    """Verify ``theorem`` within ``budget``; never raises for a failing property (``error``)."""
-    context = Context(budget=budget, seed=seed, device=device)
+    """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised."""
+    context = Context(budget=budget, seed=seed, device=device, theorem_id=theorem.id)
     coverage = Coverage()
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []
 
     def body(instance: object) -> None:
         evidence = theorem.check(instance, context)
+        if evidence.certificate is not None:
+            evidence.certificate.instance = instance_key(instance)
         coverage.instances += 1
         coverage.restarts += evidence.restarts
         coverage.candidates.update(evidence.candidates)
@@ -76,6 +86,7 @@ def verify(
         derandomize=False,
         verbosity=Verbosity.quiet,
         print_blob=False,
+        report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
     )(given(theorem.instances())(body))
@@ -87,10 +98,12 @@ def verify(
         test()
     except _Falsified as falsified:
         counterexample = falsified.evidence
+    except InvalidArgument as exc:
+        raise type(exc)(f"{theorem.id}: {exc}") from None
     except LandscapeError as exc:
         error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # a crashing property is recorded, never fatal to the run
-        error = f"{type(exc).__name__}: {exc}"
+        error = describe_exception(exc)
     seconds = time.perf_counter() - started
     verdict, message, certificate = _aggregate(theorem, coverage, counterexample, witnesses, undecided, error)
     result = VerificationResult(
@@ -105,11 +118,25 @@ def verify(
         certificate=certificate,
         falsifies=theorem.falsifies,
     )
+    if certificate is not None:
+        certificate.budget = dataclasses.asdict(budget)
     if certificate is not None and certificates is not None:
         certificate.seed = seed
         path = certificate.write(Path(certificates) / f"{theorem.id}.json")
         result.certificate_path = str(path)
     return result
+
+
+LIBRARY_FOLDERS = ("hypothesis", "torch", "numpy", "sympy", "scipy")
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message (at file.py:LINE in function)``, on one line, naming the innermost frame
+    outside the numerical libraries (where the property's own code raised)."""
+    message = " ".join(str(exc).split())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(f"/{lib}/" in f.filename for lib in LIBRARY_FOLDERS)]
+    where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {message}{where}"
 
 
 def _aggregate(

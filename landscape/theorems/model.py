@@ -67,17 +67,22 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a property may use besides its instance: the budget, the seed, tolerances."""
+    """What a property may use besides its instance: the budget, the seed, tolerances, and the
+    id of the theorem being verified (certificates carry it)."""
 
     budget: Budget
     seed: int
     device: str = "cpu"
     tolerances: Tolerances = Tolerances()
+    theorem_id: str = ""
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be
-        deterministic for Hypothesis to shrink and for runs to replay)."""
-        digest = hashlib.sha256(f"{self.seed}|{instance!r}".encode()).digest()
+        deterministic for Hypothesis to shrink and for runs to replay); see
+        :func:`~landscape.oracles.builders.instance_key`."""
+        from landscape.oracles.builders import instance_key
+
+        digest = hashlib.sha256(f"{self.seed}|{instance_key(instance)}".encode()).digest()
         return int.from_bytes(digest[:4], "little")
 
 
