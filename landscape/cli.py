@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list theorem ids, expectations, sources and titles")
     listing.add_argument("--variants", action="store_true", help="also list the falsified variants")
+    listing.add_argument("--file", type=Path, metavar="FILE", help="list the theorems a Python file defines instead")
 
     verify = commands.add_parser("verify", help="verify theorems and print a summary table")
     verify.add_argument("ids", nargs="*", metavar="ID", help="theorem ids (default: the whole catalogue)")
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="where witnesses and counterexamples are written (default: landscape-certificates/)",
     )
     verify.add_argument("--variants", action="store_true", help="also verify the falsified variants (each must be refuted)")
+    verify.add_argument("--file", type=Path, metavar="FILE", help="verify the theorems a Python file defines (see docs/tutorial.md)")
+    verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
+    verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
@@ -73,7 +77,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("landscape: interrupted; records already written are kept", file=sys.stderr)
+        kept = f" in {args.json}" if getattr(args, "json", None) else ""
+        print(f"landscape: interrupted; records already written are kept{kept}", file=sys.stderr)
         return 130
 
 
@@ -81,22 +86,24 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.theorems import REGISTRY
 
     theorems = list(REGISTRY) if args.variants else REGISTRY.catalogue()
+    if args.file is not None:
+        from landscape.userfiles import theorems_in
+
+        theorems = theorems_in(args.file)
     rows = [(t.id, t.expectation.value if not t.is_variant else f"refute ({t.falsifies})", t.source, t.title) for t in theorems]
     _table(("id", "expectation", "source", "title"), rows, out)
     return 0
 
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.budget import budget_named
+    from landscape.budget import budget_named, with_overrides
     from landscape.reports.records import append_record
     from landscape.runner import verify
-    from landscape.theorems import REGISTRY
+    from landscape.userfiles import chosen_theorems
 
     device = resolve_device(args.device)
-    budget = budget_named(args.budget)
-    theorems = [REGISTRY.get(i) for i in args.ids] if args.ids else REGISTRY.catalogue()
-    if args.variants:
-        theorems += [v for v in REGISTRY.variants() if v not in theorems]
+    budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
+    theorems = chosen_theorems(args.ids, args.file, args.variants)
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
     print(f"budget {budget.name}, seed {args.seed}, device {device}", file=out)
@@ -119,10 +126,20 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         line = f"{result.theorem_id}: {result.message}"
         if result.certificate_path:
             line += f"\n    certificate: {result.certificate_path}  (re-check: landscape replay {result.certificate_path})"
+        if result.certificate_path or not result.matches:
+            line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
     print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
     return 0 if not failed else 1
+
+
+def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
+    """The command that re-runs one theorem of this run exactly (same seed, same budget)."""
+    parts = ["landscape verify"] + ([f"--file {args.file}"] if args.file else []) + [theorem_id]
+    parts += [f"--seed {args.seed}", f"--budget {args.budget}"]
+    parts += [f"--{name} {getattr(args, name)}" for name in ("instances", "restarts") if getattr(args, name) is not None]
+    return " ".join(parts)
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:

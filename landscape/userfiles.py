@@ -94,5 +94,30 @@ def theorems_in(path: Path | str) -> list:
         )
     scratch = Registry()
     for theorem in found:
+        if theorem.id in REGISTRY:
+            raise InvalidArgument(f"{path}: theorem id {theorem.id!r} is taken by the catalogue; give yours another id")
         scratch.register(theorem)
     return found
+
+
+def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -> list:
+    """What ``landscape verify`` runs.
+
+    Without ``file``: the named ids, else the catalogue (plus its variants with ``variants``).
+    With ``file``: the named ids among the file's theorems and the catalogue (a file theorem
+    may not reuse a catalogue id), else every theorem and variant the file defines.
+    """
+    from landscape.theorems import REGISTRY, build_registry
+
+    if file is None:
+        theorems = [REGISTRY.get(i) for i in ids] if ids else REGISTRY.catalogue()
+        if variants:
+            theorems += [v for v in REGISTRY.variants() if v not in theorems]
+        return theorems
+    own = theorems_in(file)
+    if not ids:
+        return own
+    registry = build_registry()
+    for theorem in own:
+        registry.register(theorem)
+    return [registry.get(i) for i in ids]

@@ -107,7 +107,7 @@ def versions() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "sympy": sympy.__version__,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "hypothesis": hypothesis.__version__,
     }
 

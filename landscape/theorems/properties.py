@@ -13,7 +13,8 @@ theorem of one's own can use directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,10 @@ def _kinds(kinds: Sequence[PointClass], role: str) -> tuple[PointClass, ...]:
     return tuple(kinds)
 
 
-def _survey(instance: Any, context: Context, kinds: tuple[PointClass, ...], special: SpecialPoints | None, restarts: int | None) -> tuple[Landscape, Survey, int]:
+def _stages(
+    instance: Any, context: Context, kinds: tuple[PointClass, ...], special: SpecialPoints | None, restarts: int | None
+) -> Iterator[tuple[Landscape, Survey, int]]:
+    """The special points classified first (a decision there saves the search), then the search."""
     landscape = landscape_of(instance)
     if NEEDS_OPTIMUM & set(kinds) and optimum_of(landscape) is None:
         raise InvalidArgument(
@@ -62,12 +66,13 @@ def _survey(instance: Any, context: Context, kinds: tuple[PointClass, ...], spec
         )
     seed = context.seed_for(instance)
     points = [(label, np.asarray(point, dtype=np.float64)) for label, point in (special(landscape) if special else [])]
-    return landscape, survey(landscape, context, seed, points, restarts=restarts), seed
+    if points:
+        yield landscape, survey(landscape, context, seed, points, restarts=0), seed
+    yield landscape, survey(landscape, context, seed, [], restarts=restarts), seed
 
 
-def _summary(found: Survey) -> str:
-    counts = found.counts()
-    return f"{len(found.classes)} candidates: " + ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+def _summary(counts: Counter[str]) -> str:
+    return f"{sum(counts.values())} candidates: " + ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
 
 
 def forbid(
@@ -91,19 +96,22 @@ def forbid(
     forbidden = _kinds(kinds, "forbid")
 
     def check(instance: Any, context: Context) -> Evidence:
-        landscape, found, seed = _survey(instance, context, forbidden, special, restarts)
-        counts = found.counts()
-        for label, point, kind in found.items():
-            if kind.kind in forbidden:
-                claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}" + (
-                    "" if kind.optimum is None else f", optimum {kind.optimum:.6g}"
-                )
-                cert = certify(context.theorem_id, "counterexample", claim, landscape, point, kind, context, seed, exact=exact)
-                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+        counts: Counter[str] = Counter()
+        for landscape, found, seed in _stages(instance, context, forbidden, special, restarts):
+            counts.update(found.counts())
+            for label, point, kind in found.items():
+                if kind.kind in forbidden:
+                    claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}" + (
+                        "" if kind.optimum is None else f", optimum {kind.optimum:.6g}"
+                    )
+                    cert = certify(context.theorem_id, "counterexample", claim, landscape, point, kind, context, seed, exact=exact)
+                    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
         undecided = counts.get(PointClass.SECOND_ORDER_STATIONARY.value, 0)
+        if not counts:
+            return Evidence(Outcome.INCONCLUSIVE, "no candidate was classified (no restarts, no special points)", None, counts, 0)
         if undecided and HIDDEN_BY_UNDECIDED & set(forbidden):
-            return Evidence(Outcome.INCONCLUSIVE, f"{_summary(found)}; {undecided} undecided", None, counts, found.restarts)
-        return Evidence(Outcome.SUPPORTS, _summary(found), None, counts, found.restarts)
+            return Evidence(Outcome.INCONCLUSIVE, f"{_summary(counts)}; {undecided} undecided", None, counts, found.restarts)
+        return Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts)
 
     return check
 
@@ -120,14 +128,15 @@ def witness(
     wanted = _kinds(kinds, "witness")
 
     def check(instance: Any, context: Context) -> Evidence:
-        landscape, found, seed = _survey(instance, context, wanted, special, restarts)
-        counts = found.counts()
-        for label, point, kind in found.items():
-            if kind.kind in wanted:
-                claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}"
-                cert = certify(context.theorem_id, "witness", claim, landscape, point, kind, context, seed, exact=exact)
-                return certified(Outcome.WITNESS, claim, cert, counts, found.restarts)
+        counts: Counter[str] = Counter()
+        for landscape, found, seed in _stages(instance, context, wanted, special, restarts):
+            counts.update(found.counts())
+            for label, point, kind in found.items():
+                if kind.kind in wanted:
+                    claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}"
+                    cert = certify(context.theorem_id, "witness", claim, landscape, point, kind, context, seed, exact=exact)
+                    return certified(Outcome.WITNESS, claim, cert, counts, found.restarts)
         names = " or ".join(kind.value for kind in wanted)
-        return Evidence(Outcome.INCONCLUSIVE, f"no {names} among {_summary(found)}", None, counts, found.restarts)
+        return Evidence(Outcome.INCONCLUSIVE, f"no {names} among {_summary(counts)}", None, counts, found.restarts)
 
     return check
