@@ -27,6 +27,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
 
 from landscape.budget import Budget
 from landscape.errors import InvalidArgument, LandscapeError
@@ -64,6 +65,8 @@ def verify(
 
     def body(instance: object) -> None:
         evidence = theorem.check(instance, context)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"the check of {theorem.id} returned {type(evidence).__name__}, not Evidence")
         if evidence.certificate is not None:
             evidence.certificate.instance = instance_key(instance)
         coverage.instances += 1
@@ -89,7 +92,7 @@ def verify(
         report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
-    )(given(theorem.instances())(body))
+    )(given(_strategy(theorem))(body))
     test = hypothesis_seed(seed)(test)
     started = time.perf_counter()
     counterexample: Evidence | None = None
@@ -125,6 +128,17 @@ def verify(
         path = certificate.write(Path(certificates) / f"{theorem.id}.json")
         result.certificate_path = str(path)
     return result
+
+
+def _strategy(theorem: Theorem) -> SearchStrategy[object]:
+    """The theorem's instance strategy; a factory that fails or returns no strategy is refused."""
+    try:
+        strategy = theorem.instances()
+    except Exception as exc:
+        raise InvalidArgument(f"{theorem.id}: instances() raised {describe_exception(exc)}") from None
+    if not isinstance(strategy, SearchStrategy):
+        raise InvalidArgument(f"{theorem.id}: instances() returned {type(strategy).__name__}, not a Hypothesis strategy")
+    return strategy
 
 
 LIBRARY_FOLDERS = ("hypothesis", "torch", "numpy", "sympy", "scipy")

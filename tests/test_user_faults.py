@@ -249,3 +249,24 @@ def test_a_renamed_builder_is_a_precise_error(user_certificate):
     data["landscape"]["builder"]["name"] = "renamed"
     with pytest.raises(CertificateError, match="defines no @builder function 'renamed'"):
         replay_data(data)
+
+
+FIELDS = "id='x', title='x', source='test', statement='x', check=api.forbid(api.PointClass.STRICT_SADDLE)"
+MALFORMED = [
+    ("expectation-string", f"T = api.Theorem({FIELDS}, expectation='holds', instances=lambda: st.just(1))\n", "must be an Expectation"),
+    ("strategy-not-factory", "T = claim('x', st.just(1))\n", "instances must be a zero-argument function"),
+    ("factory-returns-no-strategy", "T = claim('x', lambda: 3)\n", "instances() returned int, not a Hypothesis strategy"),
+]
+
+
+@pytest.mark.parametrize("name, body, message", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_theorems_are_one_line_and_exit_2(tmp_path, capsys, name, body, message):
+    path = user_file(tmp_path, body, name=f"{name.replace('-', '_')}.py")
+    assert message in one_line_exit_2(["verify", "--file", str(path)], capsys, tmp_path)
+
+
+def test_a_check_that_returns_no_evidence_is_an_error_verdict(tmp_path):
+    path = user_file(tmp_path, "T = claim('returns-none', lambda: st.just(1), check=lambda instance, context: None)\n")
+    out = io.StringIO()
+    assert main(["verify", "--file", str(path)], out=out) == 1
+    assert "returned NoneType, not Evidence" in out.getvalue()

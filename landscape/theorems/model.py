@@ -116,6 +116,22 @@ class Theorem:
     hypotheses: tuple[str, ...] = ()
     falsifies: str | None = None
 
+    def __post_init__(self) -> None:
+        from landscape.errors import InvalidArgument
+
+        where = f"theorem {self.id!r}"
+        if not isinstance(self.expectation, Expectation):
+            raise InvalidArgument(
+                f"{where}: expectation={self.expectation!r} must be an Expectation, e.g. Expectation.HOLDS"
+            )
+        if not callable(self.instances) or isinstance(self.instances, SearchStrategy):
+            raise InvalidArgument(
+                f"{where}: instances must be a zero-argument function returning a Hypothesis strategy "
+                "(pass `lambda: strategy` or the @st.composite function itself, not a strategy)"
+            )
+        if not callable(self.check):
+            raise InvalidArgument(f"{where}: check={self.check!r} must be a function check(instance, context) -> Evidence")
+
     @property
     def is_variant(self) -> bool:
         return self.falsifies is not None
