@@ -146,3 +146,58 @@ def test_the_catalogue_imports_only_public_names():
     blocks = {"Theorem", "Expectation", "Evidence", "Outcome", "Context", "survey", "certify", "certified", "classify", "PointClass"}
     assert blocks & imported <= set(api.__all__)
     assert blocks <= set(api.__all__)
+
+
+MODULE_CLAIM = '''
+from __future__ import annotations
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from landscape import api
+
+
+@api.builder
+def two_layer(x: np.ndarray, y: np.ndarray) -> api.Landscape:
+    """A bias-free 2-2-1 linear network as a torch module; the optimum from the catalogue's oracle."""
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False))
+    return api.from_module(net, x, y, optimum=api.optimum_of(api.DeepLinear((2, 2, 1), x.T, y.T)).value)
+
+
+def data(seed: int) -> api.Landscape:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((5, 2))
+    return two_layer(x, x @ np.array([[1.0], [-2.0]]) + 0.1 * rng.standard_normal((5, 1)))
+
+
+def origin(landscape):
+    return [("origin", np.zeros(landscape.n_params))]
+
+
+NO_SPURIOUS = api.Theorem(
+    id="module-no-spurious-minima", title="t", source="test", statement="s", expectation=api.Expectation.HOLDS,
+    instances=lambda: st.integers(0, 50).map(data), check=api.forbid(api.PointClass.LOCAL_MINIMUM, special=origin),
+)
+ONLY_MINIMA = api.Theorem(
+    id="variant-module-only-minima", title="t", source="test", statement="s", expectation=api.Expectation.HOLDS,
+    instances=lambda: st.integers(0, 50).map(data),
+    check=api.forbid(api.PointClass.LOCAL_MINIMUM, api.PointClass.STRICT_SADDLE, special=origin),
+    falsifies="module-no-spurious-minima",
+)
+'''
+
+
+def test_a_torch_module_theorem_runs_through_the_cli(tmp_path):
+    """A claim about a torch module verifies (holds), its variant is refuted at the origin (a strict
+    saddle of a two-layer linear network), and the certificate replays by rebuilding the module."""
+    import io
+
+    from landscape.cli import main
+
+    (tmp_path / "module_claim.py").write_text(MODULE_CLAIM)
+    out = io.StringIO()
+    status = main(["verify", "--file", str(tmp_path / "module_claim.py"), "--instances", "2", "--restarts", "8",
+                   "--certificates", str(tmp_path / "certs")], out=out)
+    assert status == 0, out.getvalue()
+    assert "2 of 2 verdicts as expected" in out.getvalue() and "budget quick+instances=2+restarts=8" in out.getvalue()
+    outcome = api.replay(tmp_path / "certs" / "variant-module-only-minima.json")
+    assert outcome.passed and outcome.claim.startswith("origin: a strict_saddle")
