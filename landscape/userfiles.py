@@ -17,8 +17,12 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from landscape.errors import InvalidArgument, LandscapeError
+
+if TYPE_CHECKING:
+    from landscape.theorems.model import Theorem
 
 TUTORIAL = "docs/tutorial.md"
 
@@ -75,17 +79,17 @@ def _describe(exc: Exception, file: Path) -> str:
     return f"{type(exc).__name__}: {message}" + (f" (line {lines[-1]})" if lines else "")
 
 
-def theorems_in(path: Path | str) -> list:
+def theorems_in(path: Path | str) -> list[Theorem]:
     """The theorems a user file defines, validated; a file with none is an error."""
     from landscape.theorems import REGISTRY
-    from landscape.theorems.model import Theorem
+    from landscape.theorems.model import Theorem as TheoremType
     from landscape.theorems.registry import Registry
 
     module = import_file(path)
     catalogue = {id(theorem) for theorem in REGISTRY}
     found: list[Theorem] = []
     for name, value in vars(module).items():
-        if isinstance(value, Theorem) and not name.startswith("_") and id(value) not in catalogue:
+        if isinstance(value, TheoremType) and not name.startswith("_") and id(value) not in catalogue:
             if all(value is not other for other in found):
                 found.append(value)
     if not found:
@@ -100,7 +104,7 @@ def theorems_in(path: Path | str) -> list:
     return found
 
 
-def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -> list:
+def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -> list[Theorem]:
     """What ``landscape verify`` runs.
 
     Without ``file``: the named ids, else the catalogue (plus its variants with ``variants``).

@@ -165,12 +165,17 @@ def test_a_crash_is_recorded_and_ctrl_c_keeps_the_records(tmp_path):
         [sys.executable, "-m", "landscape.cli", "verify", "--file", "faults.py", "--json", str(records)],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not records.exists() or len(records.read_text().splitlines()) < 2):
-        time.sleep(0.2)
-    time.sleep(0.5)  # into the sleeping property
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not records.exists() or len(records.read_text().splitlines()) < 2):
+            time.sleep(0.2)
+        time.sleep(0.5)  # into the sleeping property
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 130, out + err
     assert err.strip() == f"landscape: interrupted; records already written are kept in {records}", err
     kept = read_records([records])
