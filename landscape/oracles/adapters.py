@@ -122,7 +122,8 @@ class UserLandscape(Landscape):
             return torch.autograd.grad(self.loss(point).sum(), point)[0]
 
     def hessian(self, theta: Tensor) -> Tensor:
-        """Forward-over-reverse by batched backward passes, one per coordinate; symmetrised."""
+        """Reverse-over-reverse: the gradient's backward pass along each unit vector, batched
+        (``is_grads_batched``); symmetrised."""
         with torch.enable_grad():
             point = theta.detach().requires_grad_(True)
             gradient = torch.autograd.grad(self.loss(point).sum(), point, create_graph=True)[0]
