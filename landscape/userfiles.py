@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from landscape.errors import InvalidArgument, LandscapeError
+from landscape.errors import InvalidArgument, LandscapeError, UnknownTheorem
 
 if TYPE_CHECKING:
     from landscape.theorems.model import Theorem
@@ -124,4 +124,7 @@ def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -
     registry = build_registry()
     for theorem in own:
         registry.register(theorem)
-    return [registry.get(i) for i in ids]
+    try:
+        return [registry.get(i) for i in ids]
+    except UnknownTheorem as exc:
+        raise UnknownTheorem(str(exc).replace("`landscape list`", f"`landscape list --file {file}`")) from None

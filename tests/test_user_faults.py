@@ -93,7 +93,7 @@ BAD_OPTIONS = [
     ("not-python", ["--file", "notes.txt"], "is not a Python file"),
     ("zero-instances", ["--file", "claim.py", "--instances", "0"], "budget instances=0 must be a positive integer"),
     ("negative-restarts", ["--file", "claim.py", "--restarts", "-3"], "budget restarts=-3 must be a positive integer"),
-    ("unknown-id-in-file", ["--file", "claim.py", "fine-clam"], "did you mean fine-claim"),
+    ("unknown-id-in-file", ["--file", "claim.py", "fine-clam"], "did you mean fine-claim?); run `landscape list --file claim.py`"),
 ]
 
 
