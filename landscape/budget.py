@@ -8,6 +8,7 @@ for a researcher with time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from landscape.errors import InvalidArgument
@@ -68,3 +69,17 @@ def budget_named(name: str) -> Budget:
     except KeyError:
         choices = ", ".join(BUDGETS)
         raise InvalidArgument(f"unknown budget {name!r}; choose one of: {choices}") from None
+
+
+def with_overrides(budget: Budget, **counts: int | None) -> Budget:
+    """``budget`` with some counts replaced (``None`` keeps the budget's), e.g.
+    ``with_overrides(quick, instances=3)``, named ``quick+instances=3``; each count is validated
+    like the budget's own (a positive integer)."""
+    given = {name: value for name, value in counts.items() if value is not None}
+    unknown = set(given) - {field.name for field in dataclasses.fields(Budget)} | ({"name"} & set(given))
+    if unknown:
+        raise InvalidArgument(f"unknown budget count(s) {sorted(unknown)}; choose from instances, restarts, descent_steps, refine_steps")
+    if not given:
+        return budget
+    name = budget.name + "".join(f"+{field}={value}" for field, value in given.items())
+    return dataclasses.replace(budget, name=name, **given)

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list theorem ids, expectations, sources and titles")
     listing.add_argument("--variants", action="store_true", help="also list the falsified variants")
+    listing.add_argument("--file", type=Path, metavar="FILE", help="list the theorems a Python file defines instead")
 
     verify = commands.add_parser("verify", help="verify theorems and print a summary table")
     verify.add_argument("ids", nargs="*", metavar="ID", help="theorem ids (default: the whole catalogue)")
@@ -44,17 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--variants", action="store_true", help="also verify the falsified variants (each must be refuted)")
     verify.add_argument("--quiet", action="store_true", help="no progress bars")
+    verify.add_argument("--file", type=Path, metavar="FILE", help="verify the theorems a Python file defines (see docs/tutorial.md)")
+    verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
+    verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
+    verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+
+    report = commands.add_parser("report", help="render the HTML report from results files alone")
+    report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html and the theorem pages")
 
     bench = commands.add_parser("bench", help="measure the batched search against per-start loops (ratios, one run)")
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as a JSON object to FILE")
     bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
     bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
-    verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
-
-    report = commands.add_parser("report", help="render the HTML report from results files alone")
-    report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
-    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html and the theorem pages")
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
@@ -89,7 +93,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("landscape: interrupted; records already written are kept", file=sys.stderr)
+        kept = f" in {args.json}" if getattr(args, "json", None) else ""
+        print(f"landscape: interrupted; records already written are kept{kept}", file=sys.stderr)
         return 130
 
 
@@ -97,23 +102,25 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.theorems import REGISTRY
 
     theorems = list(REGISTRY) if args.variants else REGISTRY.catalogue()
+    if args.file is not None:
+        from landscape.userfiles import theorems_in
+
+        theorems = theorems_in(args.file)
     rows = [(t.id, t.expectation.value if not t.is_variant else f"refute ({t.falsifies})", t.source, t.title) for t in theorems]
     _table(("id", "expectation", "source", "title"), rows, out)
     return 0
 
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.budget import budget_named
+    from landscape.budget import budget_named, with_overrides
     from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
-    from landscape.theorems import REGISTRY
+    from landscape.userfiles import chosen_theorems
 
     device = resolve_device(args.device)
-    budget = budget_named(args.budget)
-    theorems = [REGISTRY.get(i) for i in args.ids] if args.ids else REGISTRY.catalogue()
-    if args.variants:
-        theorems += [v for v in REGISTRY.variants() if v not in theorems]
+    budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
+    theorems = chosen_theorems(args.ids, args.file, args.variants)
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
     report_records = _start_report(args.report)
@@ -143,6 +150,8 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         line = f"{result.theorem_id}: {result.message}"
         if result.certificate_path:
             line += f"\n    certificate: {result.certificate_path}  (re-check: landscape replay {result.certificate_path})"
+        if result.certificate_path or not result.matches:
+            line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
     print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
@@ -192,6 +201,12 @@ def command_report(args: argparse.Namespace, out: TextIO) -> int:
     index, count = write_report(args.results, args.out)
     print(f"report of {count} theorem{'' if count == 1 else 's'}: {index}", file=out)
     return 0
+def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
+    """The command that re-runs one theorem of this run exactly (same seed, same budget)."""
+    parts = ["landscape verify"] + ([f"--file {args.file}"] if args.file else []) + [theorem_id]
+    parts += [f"--seed {args.seed}", f"--budget {args.budget}"]
+    parts += [f"--{name} {getattr(args, name)}" for name in ("instances", "restarts") if getattr(args, name) is not None]
+    return " ".join(parts)
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:

@@ -11,6 +11,9 @@ Heavy imports (torch) happen only when a fixture asks for them.
 Under ``pytest -n N`` each xdist worker appends to its own ``DIR/.workers/results-<id>.jsonl``
 as each test finishes (a crashed worker loses only the test it was running); the controller
 merges them into ``DIR/results.jsonl`` and renders the report from those records alone.
+Every module-level ``Theorem`` of a collected file (``pytest my_claim.py``) is a test item of its
+own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certificates``.
+Heavy imports (torch) happen only when a fixture or a theorem asks for them.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         REPORT_OPTION, dest="landscape_report", default=None, metavar="DIR",
         help="record theorem verifications and write an HTML report to DIR (merged across xdist workers)",
     )
+    group.addoption(
+        "--landscape-certificates", default="landscape-certificates", metavar="DIR",
+        help="where theorems collected from files write their certificates (default: landscape-certificates/)",
+    )
 
 
 def active_profile(config: pytest.Config) -> str:
@@ -60,6 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(profile)
     config.addinivalue_line("markers", "theorem(id): a test that verifies one catalogue theorem")
     _configure_report(config)
+    # raised inside torch.func itself on torch >= 2.10; keeps users' theorem files quiet too
+    config.addinivalue_line("filterwarnings", "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -68,13 +77,31 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"landscape-theorems: profile {profile}, budget {budget}, seed {config.getoption('landscape_seed')}"
 
 
-@pytest.fixture(scope="session")
-def landscape_budget(pytestconfig: pytest.Config):
+def selected_budget(config: pytest.Config):
     """The :class:`~landscape.budget.Budget` selected by the profile or ``--landscape-budget``."""
     from landscape.budget import budget_named
 
-    name = pytestconfig.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(pytestconfig)]
-    return budget_named(name)
+    return budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
+
+
+def certificate_folder(config: pytest.Config) -> Path:
+    return Path(config.getoption("landscape_certificates"))
+
+
+@pytest.fixture(scope="session")
+def landscape_budget(pytestconfig: pytest.Config):
+    """The :class:`~landscape.budget.Budget` selected by the profile or ``--landscape-budget``."""
+    return selected_budget(pytestconfig)
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any) -> Any:
+    """A module-level ``Theorem`` is a test (checked by type name first: no import for others)."""
+    kind = type(obj)
+    if kind.__name__ != "Theorem" or kind.__module__ != "landscape.theorems.model":
+        return None
+    from landscape.testing import theorem_items
+
+    return theorem_items(collector, name, obj)
 
 
 @pytest.fixture(scope="session")

@@ -10,20 +10,28 @@ Aggregation, by expectation:
 * ``witnessed``: a certified witness in every instance -> ``witnessed``;
 * ``holds``: no counterexample and at least one instance decided -> ``holds``;
 * otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
-  property raised.
+  property raised (the message names the exception and where it was raised).
+
+An :class:`~landscape.errors.InvalidArgument` (bad data, a malformed definition) is not a
+verdict but the harness refusing its input: it propagates, prefixed with the theorem id, so the
+CLI can say so in one line and exit 2.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
 
 from landscape.budget import Budget
-from landscape.errors import LandscapeError
+from landscape.errors import InvalidArgument, LandscapeError
+from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.results import Coverage, VerificationResult, Verdict
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
@@ -49,15 +57,22 @@ def verify(
     listener: Listener | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> VerificationResult:
-    """Verify ``theorem`` within ``budget``; never raises for a failing property (``error``)."""
+    """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised."""
     samples = Samples()
-    context = Context(budget=budget, seed=seed, device=device, progress=progress, samples=samples)
+    context = Context(
+        budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
+    )
     coverage = Coverage()
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []
 
     def body(instance: object) -> None:
         evidence = theorem.check(instance, context)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"the check of {theorem.id} returned {type(evidence).__name__}, not Evidence")
+        if evidence.certificate is not None:
+            evidence.certificate.instance = instance_key(instance)
         coverage.instances += 1
         coverage.restarts += evidence.restarts
         coverage.candidates.update(evidence.candidates)
@@ -78,9 +93,10 @@ def verify(
         derandomize=False,
         verbosity=Verbosity.quiet,
         print_blob=False,
+        report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
-    )(given(theorem.instances())(body))
+    )(given(_strategy(theorem))(body))
     test = hypothesis_seed(seed)(test)
     started = time.perf_counter()
     counterexample: Evidence | None = None
@@ -89,10 +105,12 @@ def verify(
         test()
     except _Falsified as falsified:
         counterexample = falsified.evidence
+    except InvalidArgument as exc:
+        raise type(exc)(f"{theorem.id}: {exc}") from None
     except LandscapeError as exc:
         error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # a crashing property is recorded, never fatal to the run
-        error = f"{type(exc).__name__}: {exc}"
+        error = describe_exception(exc)
     seconds = time.perf_counter() - started
     verdict, message, certificate = _aggregate(theorem, coverage, counterexample, witnesses, undecided, error)
     coverage.samples, coverage.samples_seen = samples.entries, samples.seen
@@ -113,11 +131,36 @@ def verify(
         hypotheses=tuple(theorem.hypotheses),
         device=device,
     )
+    if certificate is not None:
+        certificate.budget = dataclasses.asdict(budget)
     if certificate is not None and certificates is not None:
         certificate.seed = seed
         path = certificate.write(Path(certificates) / f"{theorem.id}.json")
         result.certificate_path = str(path)
     return result
+
+
+def _strategy(theorem: Theorem) -> SearchStrategy[object]:
+    """The theorem's instance strategy; a factory that fails or returns no strategy is refused."""
+    try:
+        strategy = theorem.instances()
+    except Exception as exc:
+        raise InvalidArgument(f"{theorem.id}: instances() raised {describe_exception(exc)}") from None
+    if not isinstance(strategy, SearchStrategy):
+        raise InvalidArgument(f"{theorem.id}: instances() returned {type(strategy).__name__}, not a Hypothesis strategy")
+    return strategy
+
+
+LIBRARY_FOLDERS = ("hypothesis", "torch", "numpy", "sympy", "scipy")
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message (at file.py:LINE in function)``, on one line, naming the innermost frame
+    outside the numerical libraries (where the property's own code raised)."""
+    message = " ".join(str(exc).split())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(f"/{lib}/" in f.filename for lib in LIBRARY_FOLDERS)]
+    where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {message}{where}"
 
 
 def _aggregate(

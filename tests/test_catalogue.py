@@ -20,8 +20,10 @@ def _verify_and_replay(theorem, budget, seed, tmp_path, record=None):
     if record is not None:  # --landscape-report: every catalogue verification goes to the report
         record(result)
     if not result.matches:
+        where = f"\n  certificate: {result.certificate_path}" if result.certificate_path else ""
+        reproduce = f"\n  reproduce: landscape verify {theorem.id} --seed {seed} --budget {budget.name}"
         raise TheoremViolation(theorem.id, "refuted" if theorem.is_variant else theorem.expectation.value,
-                               result.verdict.value, result.message)
+                               result.verdict.value, result.message + where + reproduce)
     if result.certificate_path is not None:
         outcome = replay(result.certificate_path)
         assert outcome.passed, [c for c in outcome.results if not c.passed]

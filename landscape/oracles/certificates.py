@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from landscape.errors import CertificateError, DataError, InvalidArgument
+from landscape.oracles.builders import source_checks
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec
 
@@ -52,6 +53,8 @@ class Certificate:
         tolerances: the classifier tolerances the checks use.
         facts: figures recorded for readers (loss, gradient norm, Hessian extremes, ...).
         seed: the run seed; ``versions``: library versions that produced it.
+        instance: the instance drawn by the generator, as text (its repr or builder call).
+        budget: the budget of the run that found it (with the seed, how to reproduce the run).
     """
 
     theorem_id: str
@@ -64,6 +67,8 @@ class Certificate:
     facts: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     versions: dict[str, str] = field(default_factory=dict)
+    instance: str = ""
+    budget: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +84,8 @@ class Certificate:
             "facts": _finite(self.facts),
             "seed": self.seed,
             "versions": self.versions or versions(),
+            "instance": self.instance,
+            "budget": self.budget,
         }
 
     def write(self, path: Path) -> Path:
@@ -100,7 +107,7 @@ def versions() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "sympy": sympy.__version__,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "hypothesis": hypothesis.__version__,
     }
 
@@ -333,7 +340,8 @@ def replay_data(data: dict[str, Any]) -> Replay:
         )
     known = Tolerances().as_dict()
     tolerances = Tolerances(**{k: float(v) for k, v in data.get("tolerances", {}).items() if k in known})
-    results = [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
+    results = source_checks(data["landscape"])
+    results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
     return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landscape.oracles.builders import spec_of
 from landscape.oracles.certificates import Certificate, replay_data
 from landscape.oracles.classify import Classification, PointClass, classify_batch
 from landscape.oracles.landscapes import Landscape
@@ -137,7 +138,7 @@ def certify(
         theorem_id=theorem_id,
         role=role,
         claim=claim,
-        landscape=landscape.spec(),
+        landscape=spec_of(landscape),
         point=[float(v) for v in point],
         checks=checks,
         tolerances=context.tolerances.as_dict(),

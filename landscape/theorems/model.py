@@ -100,7 +100,8 @@ class Samples:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a property may use besides its instance: the budget, the seed, tolerances, and
+    """What a property may use besides its instance: the budget, the seed, tolerances, the id
+    of the theorem being verified (certificates carry it), the engine's progress callback, and
     (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills."""
 
     budget: Budget
@@ -109,11 +110,15 @@ class Context:
     tolerances: Tolerances = Tolerances()
     progress: Callable[[str, int, int], None] | None = None  # the engine's progress callback
     samples: Samples | None = field(default=None, compare=False, repr=False)
+    theorem_id: str = ""
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be
-        deterministic for Hypothesis to shrink and for runs to replay)."""
-        digest = hashlib.sha256(f"{self.seed}|{instance!r}".encode()).digest()
+        deterministic for Hypothesis to shrink and for runs to replay); see
+        :func:`~landscape.oracles.builders.instance_key`."""
+        from landscape.oracles.builders import instance_key
+
+        digest = hashlib.sha256(f"{self.seed}|{instance_key(instance)}".encode()).digest()
         return int.from_bytes(digest[:4], "little")
 
 
@@ -146,6 +151,22 @@ class Theorem:
     check: Check
     hypotheses: tuple[str, ...] = ()
     falsifies: str | None = None
+
+    def __post_init__(self) -> None:
+        from landscape.errors import InvalidArgument
+
+        where = f"theorem {self.id!r}"
+        if not isinstance(self.expectation, Expectation):
+            raise InvalidArgument(
+                f"{where}: expectation={self.expectation!r} must be an Expectation, e.g. Expectation.HOLDS"
+            )
+        if not callable(self.instances) or isinstance(self.instances, SearchStrategy):
+            raise InvalidArgument(
+                f"{where}: instances must be a zero-argument function returning a Hypothesis strategy "
+                "(pass `lambda: strategy` or the @st.composite function itself, not a strategy)"
+            )
+        if not callable(self.check):
+            raise InvalidArgument(f"{where}: check={self.check!r} must be a function check(instance, context) -> Evidence")
 
     @property
     def is_variant(self) -> bool:

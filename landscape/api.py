@@ -1,0 +1,54 @@
+"""The public API: everything needed to write a theorem of one's own in one short file.
+
+The catalogue (``landscape/theorems/``) is written with these same building blocks; a user's
+file uses them the same way and runs with ``landscape verify --file my_claim.py`` or
+``pytest my_claim.py``.  ``docs/tutorial.md`` walks through a complete example.
+
+A theorem is a :class:`Theorem`: an id, a statement, an :class:`Expectation`, a zero-argument
+factory of the Hypothesis strategy that draws instances satisfying the hypotheses, and a
+``check(instance, context) -> Evidence``.  The pieces:
+
+* landscapes — your loss as :func:`from_function` (``loss(theta, data)``) or
+  :func:`from_module` (a ``torch.nn.Module`` + data + loss), made inside a top-level function
+  decorated with :func:`builder` so certificates replay; or a :class:`Landscape` subclass, or
+  the catalogue's :class:`DeepLinear`;
+* generators — Hypothesis strategies: :func:`architectures`, :func:`one_hidden_layer`,
+  :func:`datasets`, or any strategy of your own;
+* ready-made properties — :func:`forbid` ("no critical point is of these kinds") and
+  :func:`witness` ("some critical point is of this kind");
+* building blocks of properties — :func:`survey` (search + classify), :func:`classify`,
+  :func:`certify` (a replayable certificate), :func:`certified` (evidence carrying it),
+  :func:`register_check` (a replayable check of your own);
+* running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`.
+"""
+
+from __future__ import annotations
+
+from landscape.budget import BUDGETS, Budget, budget_named
+from landscape.errors import DataError, InvalidArgument, LandscapeError, TheoremViolation
+from landscape.generators.architectures import architectures, one_hidden_layer
+from landscape.generators.data import Dataset, datasets, regression_data
+from landscape.oracles.adapters import FunctionLandscape, ModuleLandscape, from_function, from_module
+from landscape.oracles.builders import builder
+from landscape.oracles.certificates import Certificate, CheckResult, replay, run_check
+from landscape.oracles.certificates import check as register_check
+from landscape.oracles.classify import Classification, PointClass, Tolerances, classify, classify_batch
+from landscape.oracles.landscapes import DeepLinear, Landscape, register_family
+from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
+from landscape.oracles.search import SearchResult, search
+from landscape.results import VerificationResult, Verdict
+from landscape.runner import verify
+from landscape.theorems.common import Survey, certified, certify, survey
+from landscape.theorems.model import Check, Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.properties import forbid, landscape_of, witness
+
+__all__ = [
+    "BUDGETS", "Budget", "Certificate", "Check", "CheckResult", "Classification", "Context", "DataError",
+    "Dataset", "DeepLinear", "Evidence", "Expectation", "FunctionLandscape", "InvalidArgument", "Landscape",
+    "LandscapeError", "ModuleLandscape", "Optimum", "Outcome", "PointClass", "SearchResult", "Survey",
+    "Theorem", "TheoremViolation", "Tolerances", "VerificationResult", "Verdict", "architectures",
+    "budget_named", "builder", "certified", "certify", "classify", "classify_batch", "datasets", "forbid",
+    "from_function", "from_module", "landscape_of", "one_hidden_layer", "optimum_of", "register_check",
+    "register_family", "register_optimum", "regression_data", "replay", "run_check", "search", "survey",
+    "verify", "witness",
+]
