@@ -76,7 +76,8 @@ def resolve_device(name: str) -> str:
     return name
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out  # resolved per call: pytest and callers swap sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
