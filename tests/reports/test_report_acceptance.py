@@ -3,6 +3,7 @@ real processes: they produce the same kind of report, and bad input is one line 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -38,10 +39,14 @@ def _verdicts(folder: Path) -> dict[str, str]:
 
 
 def test_verify_and_pytest_produce_the_same_kind_of_report(tmp_path):
-    cli = run("-m", "landscape.cli", "verify", *IDS, "--report", str(tmp_path / "cli"),
-              "--certificates", str(tmp_path / "certificates"), "--device", "cpu")
-    assert cli.returncode == 0, cli.stdout + cli.stderr
-    assert f"report: {tmp_path / 'cli' / 'index.html'}" in cli.stdout
+    """`landscape verify --report` (in-process: the same code, one process start less) and a
+    real `pytest -n 2 --landscape-report` run over the same theorems."""
+    from landscape.cli import main
+
+    out = io.StringIO()
+    code = main(["verify", *IDS, "--report", str(tmp_path / "cli"), "--certificates", str(tmp_path / "certificates"),
+                 "--device", "cpu"], out=out)
+    assert code == 0 and f"report: {tmp_path / 'cli' / 'index.html'}" in out.getvalue()
     selection = " or ".join(IDS)
     tests = run("-m", "pytest", "-q", "-n", "2", "tests/test_catalogue.py", "-k", selection,
                 "--landscape-report", str(tmp_path / "pytest"))
@@ -56,11 +61,12 @@ def test_verify_and_pytest_produce_the_same_kind_of_report(tmp_path):
         assert _headings(tmp_path / "cli" / page) == _headings(tmp_path / "pytest" / page)
 
 
-def test_report_renders_from_records_alone(tmp_path, real_results_file, capsys):
+def test_report_renders_from_records_alone(tmp_path, real_results_file):
     from landscape.cli import main
 
-    assert main(["report", str(real_results_file), "--out", str(tmp_path / "out")]) == 0
-    assert capsys.readouterr().out.strip() == f"report of 3 theorems: {tmp_path / 'out' / 'index.html'}"
+    out = io.StringIO()
+    assert main(["report", str(real_results_file), "--out", str(tmp_path / "out")], out=out) == 0
+    assert out.getvalue().strip() == f"report of 3 theorems: {tmp_path / 'out' / 'index.html'}"
     assert len(list((tmp_path / "out").glob("theorem-*.html"))) == 3
     assert (tmp_path / "out" / "results.jsonl").read_text() == real_results_file.read_text()
 
@@ -92,7 +98,7 @@ def test_bad_results_files_are_one_line_and_exit_2(tmp_path, capsys, name, conte
         path.mkdir()
     else:
         path.write_text(content)
-    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert main(["report", str(path), "--out", str(tmp_path / "out")], out=io.StringIO()) == 2
     error = capsys.readouterr().err
     assert message in error and len(error.strip().splitlines()) == 1, error
     assert not (tmp_path / "out").exists()
