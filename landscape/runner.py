@@ -87,6 +87,9 @@ def verify(
             undecided.append(evidence)
 
     test = settings(
+        # Every setting is fixed here or taken from Hypothesis' own defaults, never from the
+        # profile loaded in this process (pytest's dev/ci/thorough): same seed, same verdicts.
+        parent=settings.get_profile("default"),
         max_examples=budget.instances,
         database=None,
         deadline=None,
