@@ -126,6 +126,7 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
+    import landscape.theorems  # noqa: F401  (registers every family's landscapes and checks)
     from landscape.oracles.certificates import replay
 
     outcome = replay(args.file)
