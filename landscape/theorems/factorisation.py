@@ -34,8 +34,8 @@ from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Th
 
 # Relative tolerance on identities that hold exactly in exact arithmetic (rounding is ~1e-15).
 IDENTITY_RTOL = 1e-9
-ORBIT_STARTS = 16
-ORBIT_STEPS = 100
+ORBIT_STARTS = 8
+ORBIT_STEPS = 60
 
 
 def _certify_point(theorem_id: str, claim: str, landscape: MatrixFactorisation, point: np.ndarray,
@@ -188,7 +188,7 @@ def _snap_small_columns(landscape: MatrixFactorisation, point: np.ndarray) -> np
 
 
 def global_certificate_check(
-    theorem_id: str, claim_first_order_global: bool = False, drop_zero_column: bool = False, restarts: int = 16
+    theorem_id: str, claim_first_order_global: bool = False, drop_zero_column: bool = False, restarts: int = 8
 ):
     r"""Property of 003 Thm 1.5 / Cor 1.6 for (1.33) at width r.
 
@@ -275,7 +275,7 @@ def polar_escape_check(theorem_id: str, source: str = "residual", search: bool =
         landscape = problem.landscape()
         seed = context.seed_for(problem)
         special = theory_points(landscape, problem.above)
-        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 8) if search else 0)
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 4) if search else 0)
         tested = 0
         for label, point, kind in found.items():
             if kind.kind is PointClass.NOT_CRITICAL:
