@@ -96,6 +96,26 @@ class MatrixFactorisation(Landscape):
         bottom = torch.cat([h_uv.transpose(-1, -2), h_vv], dim=2)
         return torch.cat([top, bottom], dim=1)
 
+    def taylor_coefficients(self, theta: Tensor, direction: Tensor, order: int) -> list[float]:
+        """Exact coefficients of the quartic t -> F(U + tA, V + tB): with R = Y - UV^T,
+        M1 = AV^T + UB^T, M2 = AB^T, 1/2||R - t M1 - t^2 M2||^2 + lambda/2 (||U + tA||^2 + ||V + tB||^2)."""
+        (u, v), (a, b) = self.factors(theta.reshape(1, -1)), self.factors(direction.reshape(1, -1))
+        u, v, a, b = u[0], v[0], a[0], b[0]
+        r = self._y.to(theta.dtype) - u @ v.T
+        m1, m2 = a @ v.T + u @ b.T, a @ b.T
+
+        def dot(p: Tensor, q: Tensor) -> float:
+            return float((p * q).sum())
+
+        coefficients = [
+            0.5 * dot(r, r) + 0.5 * self.lam * (dot(u, u) + dot(v, v)),
+            -dot(r, m1) + self.lam * (dot(u, a) + dot(v, b)),
+            0.5 * dot(m1, m1) - dot(r, m2) + 0.5 * self.lam * (dot(a, a) + dot(b, b)),
+            dot(m1, m2),
+            0.5 * dot(m2, m2),
+        ]
+        return (coefficients + [0.0] * max(0, order - 4))[: order + 1]
+
     def loss_scale(self) -> float:
         return max(0.5 * float((self.y**2).sum()), float(np.finfo(np.float64).tiny))
 
