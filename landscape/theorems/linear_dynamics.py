@@ -129,7 +129,8 @@ def linear_rate_check(theorem_id: str, violate: str = "none"):
                      f"{'without' if violate == 'margin' else 'with'} deficiency margin breaks the rate {rate:.3g} at step {first_bad}: "
                      f"F = {losses[first_bad]:.6g}, F_T = {losses[-1]:.6g}")
             found = classify(landscape, start, 0.0, context.tolerances, seed)
-            entry = {"name": "gd-trajectory", "args": {"step": eta, "steps": steps, "rate": rate, "expect": "rate-violated"}}
+            # replaying up to the first violation is enough to certify it
+            entry = {"name": "gd-trajectory", "args": {"step": eta, "steps": first_bad, "rate": rate, "expect": "rate-violated"}}
             cert = certify(theorem_id, "counterexample", claim, landscape, start, found, context, seed, [entry])
             return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
         message = (f"{steps} steps, eta={eta:.3g}, c={margin:.3g}: bound rate {rate:.3g} held at every step; "

@@ -120,7 +120,7 @@ def lemma_check(theorem_id: str, pseudo_inverse: bool = False):
         if pseudo_inverse:
             shifted = [(f"{label} + ker(Sxx)", null_space_shift(landscape, p, rng)) for label, p in special]
             special += [(label, p) for label, p in shifted if p is not None]
-        found = survey(landscape, context, seed, special, restarts=0 if pseudo_inverse else min(context.budget.restarts, 8))
+        found = survey(landscape, context, seed, special, restarts=0 if pseudo_inverse else min(context.budget.restarts, 4))
         counts = found.counts()
         checked = 0
         for label, point, kind in found.items():
