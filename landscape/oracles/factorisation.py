@@ -267,3 +267,13 @@ def subset_point(landscape: MatrixFactorisation, subset: tuple[int, ...]) -> np.
         u[:, column] = left[:, index] * root
         v[:, column] = right_t[index] * root
     return landscape.flatten(u, v)
+
+
+def _register_polynomial_degree() -> None:
+    """(1.33) is a quartic in (U, V): the path finder certifies segments exactly."""
+    from landscape.oracles.paths import register_polynomial_degree
+
+    register_polynomial_degree(MatrixFactorisation.family, lambda landscape: 4)
+
+
+_register_polynomial_degree()

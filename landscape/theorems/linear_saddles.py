@@ -170,7 +170,7 @@ DEEP_LINEAR_CRITICAL_POINTS_BY_RANK = Theorem(
         "$W_L\\cdots W_1$ is a global minimum and every critical point with singular product is a saddle."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=3, max_width=3, bottleneck=False)),
+    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=3, max_width=2, bottleneck=False)),
     check=by_rank_check("deep-linear-critical-points-by-rank"),
     hypotheses=("no bottleneck: every hidden width >= min(d_0, d_L)", "planted distinct spectrum, full-rank X, S_xy"),
 )
@@ -184,7 +184,7 @@ def strict_rank_check(theorem_id: str, require_rank: bool = True):
         landscape = instance.landscape()
         seed = context.seed_for(instance)
         special = special_points(landscape, np.random.default_rng(seed))
-        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 4) if require_rank else 0)
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 2) if require_rank else 0)
         counts, unresolved, checked = found.counts(), 0, 0
         target = min(landscape.widths[1:-1])
         for label, point, kind in found.items():
