@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from landscape.generators.architectures import architectures, one_hidden_layer
-from landscape.oracles.certificates import CheckResult, check, run_check
+from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.critical import theory_points
 from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
