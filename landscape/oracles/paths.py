@@ -160,6 +160,8 @@ def find_path(
     ends = _losses(landscape, np.stack([start, end]))
     if ends.max() > level:
         return PathResult(np.stack([start, end]), level, False, False, float(ends.max()), 0, "an end point is above the level")
+    if np.array_equal(start, end):
+        return PathResult(np.stack([start]), level, True, True, float(ends.max()), 0, "start = end", [])
     target = level - margin_fraction * (level - float(ends.max()))
     nodes = [np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)]
     exact = True
