@@ -30,7 +30,7 @@ from landscape.theorems.common import certified, certify
 from landscape.theorems.linear import LinearInstance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
-# u = max(F(a), F(b)) + LEVEL_SLACK x (F(0) - F*): a thin sublevel set around the two points.
+# u = max(F(a), F(b)) + LEVEL_SLACK x (max(F(0), F(a), F(b)) - F*): a thin sublevel set around the points.
 LEVEL_SLACK = 0.05
 
 
@@ -99,7 +99,7 @@ def connectivity_check(theorem_id: str):
         notes = []
         for label, a, b in point_pairs(landscape, seed):
             values = landscape.loss(torch.as_tensor(np.stack([a, b]), dtype=DTYPE)).numpy()
-            level = float(values.max()) + LEVEL_SLACK * (top - optimum)
+            level = float(values.max()) + LEVEL_SLACK * (max(top, float(values.max())) - optimum)
             coordinate = separating_coordinate(landscape, a, b, level)
             if coordinate is not None:
                 claim = (f"{label}: F <= u = {level:.6g} at both, coordinate {coordinate} changes sign between them and "
