@@ -1,0 +1,457 @@
+r"""Matrix factorisation with weight decay and the nuclear norm (seed 003 §1.4.1, Prop 1.8; seed 002).
+
+Theorems: ``nuclear-norm-variational-form`` (eq. (1.34)), ``mf-weight-decay-global-certificate``
+(Thm 1.5, Cor 1.6), ``mf-polar-escape`` (the meta-algorithm after Cor 1.6), ``omega-properties``
+(Prop 1.8 in the matrix case, where Omega is the nuclear norm); falsified variants at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from landscape.generators.matrices import FactorisationProblem, factorisation_problem, factorisation_problems
+from landscape.oracles.certificates import run_check
+from landscape.oracles.classify import PointClass, classify
+from landscape.oracles.factorisation import (
+    MatrixFactorisation,
+    balanced_factors,
+    convex_optimum,
+    nuclear_norm,
+    polar_solution,
+    residual_at,
+    subset_point,
+)
+from landscape.oracles.landscapes import DTYPE
+from landscape.oracles.optimum import optimum_of
+from landscape.theorems.common import certified, certify, survey
+from landscape.theorems.factorisation_checks import POLAR_RTOL, balanced_point
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+# Relative tolerance on identities that hold exactly in exact arithmetic (rounding is ~1e-15).
+IDENTITY_RTOL = 1e-9
+ORBIT_STARTS = 8
+ORBIT_STEPS = 60
+
+
+def _certify_point(theorem_id: str, claim: str, landscape: MatrixFactorisation, point: np.ndarray,
+                   context: Context, seed: int, checks: list[dict]) -> Evidence:
+    optimum = optimum_of(landscape)
+    found = classify(landscape, point, None if optimum is None else optimum.value, context.tolerances, seed)
+    cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed, extra_checks=checks)
+    return certified(Outcome.COUNTEREXAMPLE, claim, cert, Counter({found.kind.value: 1}), 0)
+
+
+# -- nuclear-norm-variational-form ---------------------------------------------------------
+
+
+def nuclear_instances() -> st.SearchStrategy[FactorisationProblem]:
+    """Z (as Y) of size n2 x n0 in [1, 3], full rank, planted singular values >= 1.5 with gaps >= 0.5;
+    width = rank + [0, 2]."""
+    return st.builds(
+        lambda n2, n0, extra, seed: factorisation_problem(n2, n0, min(n2, n0) + extra, 0, seed),
+        st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**16),
+    )
+
+
+def random_factorisations(z: np.ndarray, width: int, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Factorisations Z = UV^T of width r: the balanced factors moved along the orbit (UA, VA^{-T}),
+    plus components invisible in the product (rows of U orthogonal to the rows of V, and back)."""
+    u0, v0 = balanced_factors(z, width)
+    out = []
+    for _ in range(count):
+        a = rng.standard_normal((width, width)) + 2.0 * np.eye(width)
+        u, v = u0 @ a, v0 @ np.linalg.inv(a).T
+        u = u + rng.standard_normal(u.shape) @ (np.eye(width) - np.linalg.pinv(v) @ v)
+        v = v + rng.standard_normal(v.shape) @ (np.eye(width) - np.linalg.pinv(u) @ u)
+        out.append((u, v))
+    return out
+
+
+def orbit_minimum(u: np.ndarray, v: np.ndarray, seed: int) -> float:
+    """min over invertible A of (||UA||^2 + ||VA^{-T}||^2)/2 by batched gradient descent from
+    ORBIT_STARTS random A (a search for factorisations below ||Z||_*)."""
+    generator = torch.Generator().manual_seed(seed)
+    width = u.shape[1]
+    a = (torch.eye(width, dtype=DTYPE) + 0.3 * torch.randn(ORBIT_STARTS, width, width, generator=generator, dtype=DTYPE)).requires_grad_()
+    uu, vv = torch.as_tensor(u, dtype=DTYPE), torch.as_tensor(v, dtype=DTYPE)
+    optimiser = torch.optim.Adam([a], lr=0.02)
+    best = float("inf")
+    for _ in range(ORBIT_STEPS):
+        value = 0.5 * ((uu @ a) ** 2).sum((-1, -2)) + 0.5 * ((vv @ torch.linalg.inv(a).transpose(-1, -2)) ** 2).sum((-1, -2))
+        finite = value[torch.isfinite(value)]
+        if finite.numel():
+            best = min(best, float(finite.min().detach()))
+        optimiser.zero_grad()
+        value.sum().backward()
+        optimiser.step()
+    return best
+
+
+def _unbalanced_value(z: np.ndarray) -> float:
+    """(||U_Z S||^2 + ||V_Z||^2)/2: the value of the unbalanced SVD factors (U_Z S, V_Z)."""
+    singular = np.linalg.svd(z, compute_uv=False)
+    return 0.5 * float((singular**2).sum() + len(singular))
+
+
+def variational_check(theorem_id: str, minimiser: str = "balanced"):
+    r"""Property of 003 eq. (1.34): ||Z||_* = min_{UV^T = Z} (||U||^2 + ||V||^2)/2.
+
+    The balanced SVD factors must attain ||Z||_*, and no factorisation found (random ones and a
+    descent along the orbit (UA, VA^{-T})) may go below it.  The variant claims the minimum is
+    attained by the unbalanced factors (U_Z S, V_Z) and is refuted by any factorisation below them.
+    """
+
+    def check(problem: FactorisationProblem, context: Context) -> Evidence:
+        landscape = problem.landscape()
+        seed = context.seed_for(problem)
+        rng = np.random.default_rng(seed)
+        z = landscape.y
+        nuclear = nuclear_norm(z)
+        bound = nuclear if minimiser == "balanced" else _unbalanced_value(z)
+        margin = IDENTITY_RTOL * max(bound, 1.0)
+        point = balanced_point(landscape)
+        u, v, residual = residual_at(landscape, point)
+        attained = 0.5 * float((u**2).sum() + (v**2).sum())
+        if abs(attained - nuclear) > margin or np.linalg.norm(residual) > IDENTITY_RTOL * np.linalg.norm(z):
+            claim = f"the balanced SVD factors give {attained:.12g} != ||Z||_* = {nuclear:.12g}"
+            return _certify_point(theorem_id, claim, landscape, point, context, seed,
+                                  [{"name": "variational-form", "args": {"bound": nuclear, "expect": "above"}}])
+        candidates = [point] + [landscape.flatten(a, b) for a, b in random_factorisations(z, landscape.width, 32, rng)]
+        for candidate in candidates:
+            a, b, _ = residual_at(landscape, candidate)
+            value = 0.5 * float((a**2).sum() + (b**2).sum())
+            if value < bound - margin:
+                claim = f"a factorisation of Z with (||U||^2+||V||^2)/2 = {value:.12g} below the claimed minimum {bound:.12g}"
+                return _certify_point(theorem_id, claim, landscape, candidate, context, seed,
+                                      [{"name": "variational-form", "args": {"bound": bound}}])
+        a, b = random_factorisations(z, landscape.width, 1, rng)[0]
+        searched = orbit_minimum(a, b, seed)
+        if searched < bound - margin:
+            return Evidence(Outcome.INCONCLUSIVE, f"orbit descent reached {searched:.12g} < {bound:.12g} but kept no point", None, Counter(factorisations=len(candidates)), 0)
+        message = (f"||Z||_* = {nuclear:.6g} attained by the balanced factors; {len(candidates)} factorisations and an orbit "
+                   f"descent (min {searched:.10g}) never below it")
+        return Evidence(Outcome.SUPPORTS, message, None, Counter(factorisations=len(candidates) + ORBIT_STARTS), 0)
+
+    return check
+
+
+NUCLEAR_NORM_VARIATIONAL_FORM = Theorem(
+    id="nuclear-norm-variational-form",
+    title="Variational form of the nuclear norm, attained by the balanced SVD factors",
+    source="003 eq. (1.34) (Srebro et al. 2004); 002 (matrix factorisation slides)",
+    statement=(
+        "$\\|Z\\|_* = \\min_{UV^\\top = Z} \\tfrac12(\\|U\\|_F^2 + \\|V\\|_F^2)$, attained by $U = U_Z S^{1/2}$, "
+        "$V = V_Z S^{1/2}$."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=nuclear_instances,
+    check=variational_check("nuclear-norm-variational-form"),
+    hypotheses=("width >= rank Z",),
+)
+
+
+# -- mf-weight-decay-global-certificate ------------------------------------------------------
+
+
+def theory_points(landscape: MatrixFactorisation, above: int) -> list[tuple[str, np.ndarray]]:
+    """First-order points keeping any subset S of the singular components above lambda, |S| <= r
+    (the empty set is the origin), and the same points with a column zeroed when one is free."""
+    points = []
+    for size in range(0, min(above, landscape.width) + 1):
+        for subset in itertools.combinations(range(above), size):
+            label = "S={" + ",".join(str(i + 1) for i in subset) + "}"
+            points.append((label, subset_point(landscape, subset)))
+    return points
+
+
+def zero_column(landscape: MatrixFactorisation, point: np.ndarray) -> int | None:
+    """Index of a column pair (u_i, v_i) that is exactly zero, if any."""
+    u, v, _ = residual_at(landscape, point)
+    for column in range(landscape.width):
+        if not np.any(u[:, column]) and not np.any(v[:, column]):
+            return column
+    return None
+
+
+def _snap_small_columns(landscape: MatrixFactorisation, point: np.ndarray) -> np.ndarray:
+    """Set column pairs of norm below 1e-10 x scale to exactly zero (descent only approaches 0)."""
+    u, v, _ = residual_at(landscape, point)
+    size = np.sqrt((u**2).sum(0) + (v**2).sum(0))
+    small = size <= 1e-10 * max(1.0, float(np.linalg.norm(landscape.y)))
+    u[:, small], v[:, small] = 0.0, 0.0
+    return landscape.flatten(u, v)
+
+
+def global_certificate_check(
+    theorem_id: str, claim_first_order_global: bool = False, drop_zero_column: bool = False, restarts: int = 8
+):
+    r"""Property of 003 Thm 1.5 / Cor 1.6 for (1.33) at width r.
+
+    Candidates: the first-order points of :func:`theory_points` and a batched search.  At each
+    critical point: Cor 1.6 (i) <Y - UV^T, UV^T> = lambda/2 (||U||^2 + ||V||^2) holds; condition
+    (ii) sigma_max(Y - UV^T) <= lambda holds iff F equals the convex optimum (SVT value); a local
+    minimum with a zero column pair has the convex optimum's value.  Variants: every first-order
+    point is global (drops (ii)); every local minimum is global for (1.33) (drops the zero column).
+    """
+
+    def check(problem: FactorisationProblem, context: Context) -> Evidence:
+        landscape = problem.landscape()
+        seed = context.seed_for(problem)
+        best = convex_optimum(landscape.y, landscape.lam)
+        scale = landscape.loss_scale()
+        gap_tol = context.tolerances.loss * max(scale, abs(best))
+        special = theory_points(landscape, problem.above)
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, restarts))
+        counts = found.counts()
+        for label, point, kind in found.items():
+            if kind.kind is PointClass.NOT_CRITICAL:
+                continue
+            point = _snap_small_columns(landscape, point)
+            u, v, residual = residual_at(landscape, point)
+            gap = kind.loss - best
+            polar = polar_solution(residual).value
+            condition_ii = polar <= landscape.lam * (1.0 + POLAR_RTOL)
+            lhs, rhs = float((residual * (u @ v.T)).sum()), 0.5 * landscape.lam * float((u**2).sum() + (v**2).sum())
+            is_global = gap <= gap_tol
+            if claim_first_order_global and not is_global:
+                claim = f"{label}: a first-order point with sigma_max(Y - UV^T) = {polar:.6g} > lambda = {landscape.lam:.6g}, F above the optimum by {gap:.6g}"
+                checks = [{"name": "polar-condition", "args": {"holds": False}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
+                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+            if drop_zero_column and kind.kind.is_minimum and not is_global:
+                claim = f"{label}: a {kind.kind.value} of width {landscape.width} with F above the optimum over all widths by {gap:.6g}"
+                return _certify_point(theorem_id, claim, landscape, point, context, seed, [{"name": "convex-gap", "args": {"at_least": 0.5 * gap}}])
+            if abs(lhs - rhs) > IDENTITY_RTOL * max(scale, abs(rhs)) * 1e2:
+                return Evidence(Outcome.INCONCLUSIVE,
+                                f"{label}: Cor 1.6 (i) off by {lhs - rhs:.3g} at a critical point (numerical trouble?)", None, counts, found.restarts)
+            if condition_ii != is_global:
+                claim = f"{label}: condition (ii) {'holds' if condition_ii else 'fails'} but F - optimum = {gap:.6g}"
+                gap_check = {"at_least": 0.5 * gap} if condition_ii else {"at_most": gap_tol}
+                checks = [{"name": "polar-condition", "args": {"holds": condition_ii}}, {"name": "convex-gap", "args": gap_check}]
+                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+            column = zero_column(landscape, point)
+            if column is not None and kind.kind.is_minimum and not is_global:
+                claim = f"{label}: a local minimum with zero column {column} but F above the optimum by {gap:.6g}"
+                checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
+                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+        message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        return Evidence(Outcome.SUPPORTS, message + "; Cor 1.6 consistent at every critical point", None, counts, found.restarts)
+
+    return check
+
+
+MF_WEIGHT_DECAY_GLOBAL_CERTIFICATE = Theorem(
+    id="mf-weight-decay-global-certificate",
+    title="Weight-decayed factorisation: zero-column local minima are global; Cor 1.6 certifies optimality",
+    source="003 Thm 1.5, Cor 1.6 (§1.4.1)",
+    statement=(
+        "For (1.33), a local minimum with a zero column pair is global; $(U, V)$ is global iff Cor 1.6 (i) and (ii), "
+        "and (ii) $\\iff \\sigma_{\\max}(Y - UV^\\top) \\le \\lambda$; the global solution is singular value "
+        "thresholding of $Y$."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: factorisation_problems(max_size=3, max_width=3),
+    check=global_certificate_check("mf-weight-decay-global-certificate"),
+    hypotheses=("lambda > 0 strictly between singular values of Y", "any width r"),
+)
+
+
+# -- mf-polar-escape -------------------------------------------------------------------------
+
+EPSILON_FRACTIONS = (1.0, 0.1, 0.01, 0.001)
+
+
+def polar_escape_check(theorem_id: str, source: str = "residual", search: bool = True):
+    r"""Property of the meta-algorithm of 003 §1.4.1: at a first-order point with
+    sigma = sigma_max(Y - UV^T) > lambda, appending sqrt(eps)(u, v) (top singular pair) changes F by
+    exactly eps (lambda - sigma) + eps^2/2 < 0 for 0 < eps < 2 (sigma - lambda); checked at
+    eps = (sigma - lambda) x {1, 0.1, 0.01, 0.001}.  The variant takes the pair from Y instead."""
+
+    def check(problem: FactorisationProblem, context: Context) -> Evidence:
+        landscape = problem.landscape()
+        seed = context.seed_for(problem)
+        special = theory_points(landscape, problem.above)
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 4) if search else 0)
+        tested = 0
+        for label, point, kind in found.items():
+            if kind.kind is PointClass.NOT_CRITICAL:
+                continue
+            _, _, residual = residual_at(landscape, point)
+            polar = polar_solution(residual).value
+            if polar <= landscape.lam * (1.0 + 1e-6):
+                continue
+            tested += 1
+            eps = [f * (polar - landscape.lam) for f in EPSILON_FRACTIONS]
+            entry = {"name": "polar-escape", "args": {"eps": eps, "expect": "decrease", "source": source}}
+            verdict = run_check(entry, landscape, point, context.tolerances)
+            if not verdict.passed:
+                claim = f"{label}: appending the top singular pair of {'Y' if source == 'data' else 'Y - UV^T'} does not decrease F"
+                entry["args"]["expect"] = "no-decrease"
+                return _certify_point(theorem_id, claim, landscape, point, context, seed, [entry])
+        counts = Counter(found.counts())
+        counts["escape-tested"] = tested
+        if tested == 0:
+            return Evidence(Outcome.INCONCLUSIVE, "no first-order point violating (ii) among the candidates", None, counts, found.restarts)
+        return Evidence(Outcome.SUPPORTS, f"escape decreased F at all {tested} first-order points violating (ii)", None, counts, found.restarts)
+
+    return check
+
+
+MF_POLAR_ESCAPE = Theorem(
+    id="mf-polar-escape",
+    title="Polar escape: appending the top singular pair of Y - UV^T decreases (1.33)",
+    source="003 §1.4.1 meta-algorithm, eq. (1.42) and footnote 10",
+    statement=(
+        "At a first-order point violating Cor 1.6 (ii), appending $\\epsilon^{1/2}(u, v)$ from the top singular pair "
+        "of $Y - UV^\\top$ strictly decreases the objective for small $\\epsilon$."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: factorisation_problems(min_above=1, max_size=3, max_width=3),
+    check=polar_escape_check("mf-polar-escape"),
+    hypotheses=("at least one singular value of Y above lambda (so the origin violates (ii))",),
+)
+
+
+# -- omega-properties ------------------------------------------------------------------------
+
+
+def omega(z: np.ndarray) -> float:
+    """Omega_{phi,theta}(Z) for phi = u v^T, theta = (||u||^2 + ||v||^2)/2 (003 eq. (1.47)): the
+    variational value at the balanced factors, which also certify the factorisation."""
+    u, v = balanced_factors(z)
+    if np.linalg.norm(u @ v.T - z) > 1e-10 * max(np.linalg.norm(z), 1e-300):
+        raise AssertionError("balanced factors do not reproduce Z")
+    return 0.5 * float((u**2).sum() + (v**2).sum())
+
+
+def omega_check(theorem_id: str):
+    r"""Property of 003 Prop 1.8 (i)-(iv) in the matrix case: on random pairs (Q, Z) and scalars,
+    Omega(0) = 0 < Omega(Z), Omega(aZ) = a Omega(Z), Omega(Q + Z) <= Omega(Q) + Omega(Z), and
+    Omega(tQ + (1-t)Z) <= t Omega(Q) + (1-t) Omega(Z); cross-checked against ||Z||_*."""
+
+    def check(problem: FactorisationProblem, context: Context) -> Evidence:
+        rng = np.random.default_rng(context.seed_for(problem))
+        shape = problem.y.shape
+        failures = []
+        for _ in range(16):
+            q, z = problem.y @ rng.standard_normal((shape[1], shape[1])), rng.standard_normal(shape)
+            a, t = float(rng.uniform(0, 3)), float(rng.uniform(0, 1))
+            oq, oz = omega(q), omega(z)
+            slack = IDENTITY_RTOL * (oq + oz + 1.0)
+            if omega(np.zeros(shape)) != 0.0 or oz <= 0.0:
+                failures.append("positive definiteness")
+            if abs(omega(a * z) - a * oz) > slack * (1 + a):
+                failures.append("homogeneity")
+            if omega(q + z) > oq + oz + slack:
+                failures.append("triangle inequality")
+            if omega(t * q + (1 - t) * z) > t * oq + (1 - t) * oz + slack:
+                failures.append("convexity")
+            if abs(oz - nuclear_norm(z)) > slack:
+                failures.append("Omega != nuclear norm")
+        counts = Counter(matrices=16 * 7)
+        if failures:
+            return Evidence(Outcome.INCONCLUSIVE, f"numerical violations of {sorted(set(failures))} (no exact certificate)", None, counts, 0)
+        return Evidence(Outcome.SUPPORTS, "Prop 1.8 (i)-(iv) hold on 16 random (Q, Z, a, t)", None, counts, 0)
+
+    return check
+
+
+def degenerate_omega_check(theorem_id: str):
+    """Variant: theta' = ||w1||^2/2 (nondegeneracy (iii) dropped) claimed to give a positive definite
+    Omega; refuted exactly by the family (tU, V/t) whose theta' tends to 0 while the product is Z."""
+
+    def check(problem: FactorisationProblem, context: Context) -> Evidence:
+        landscape = problem.landscape()
+        seed = context.seed_for(problem)
+        point = balanced_point(landscape)
+        claim = "Omega' (theta' = ||w1||^2/2) vanishes at Z = Y != 0: (tU, V/t) factorises Z with theta' -> 0"
+        return _certify_point(theorem_id, claim, landscape, point, context, seed, [{"name": "degenerate-regulariser", "args": {}}])
+
+    return check
+
+
+OMEGA_PROPERTIES = Theorem(
+    id="omega-properties",
+    title="Omega_{phi,theta} is positive definite, 1-homogeneous, subadditive and convex (matrix case)",
+    source="003 Prop 1.8 (Haeffele-Vidal 2015, 2017); Def 1.7",
+    statement=(
+        "For a nondegenerate pair $(\\phi, \\theta)$, $\\Omega_{\\phi,\\theta}$ of (1.47) is positive definite, positively "
+        "homogeneous of degree 1, satisfies the triangle inequality and is convex; checked for $\\phi = uv^\\top$, "
+        "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$, where $\\Omega$ is the nuclear norm."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=nuclear_instances,
+    check=omega_check("omega-properties"),
+    hypotheses=("(phi, theta) nondegenerate (Def 1.7): same degree 2, theta >= 0, compact unit set",),
+)
+
+
+# -- falsified variants ----------------------------------------------------------------------
+
+VARIANTS = [
+    Theorem(
+        id="variant-nuclear-norm-unbalanced-factors",
+        title="(false) The minimum in (1.34) is attained by the unbalanced factors (U_Z S, V_Z)",
+        source="003 eq. (1.34) with 'balanced' dropped",
+        statement="Wrong conclusion: the unbalanced SVD factors minimise $(\\|U\\|^2 + \\|V\\|^2)/2$ over $UV^\\top = Z$.",
+        expectation=Expectation.HOLDS,
+        instances=nuclear_instances,
+        check=variational_check("variant-nuclear-norm-unbalanced-factors", minimiser="unbalanced"),
+        hypotheses=("singular values of Z >= 1.5, so not all equal to 1",),
+        falsifies="nuclear-norm-variational-form",
+    ),
+    Theorem(
+        id="variant-mf-first-order-global",
+        title="(false) Every first-order point of (1.33) is a global minimum",
+        source="003 Cor 1.6 with condition (ii) dropped",
+        statement="Dropped condition: first-order points (which satisfy Cor 1.6 (i)) are claimed global; a point with "
+        "$\\sigma_{\\max}(Y - UV^\\top) > \\lambda$ refutes it.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: factorisation_problems(min_above=1, max_size=3, max_width=3),
+        check=global_certificate_check("variant-mf-first-order-global", claim_first_order_global=True, restarts=0),
+        hypotheses=("at least one singular value above lambda",),
+        falsifies="mf-weight-decay-global-certificate",
+    ),
+    Theorem(
+        id="variant-mf-local-min-without-zero-column",
+        title="(false) Every local minimum of (1.33) at a fixed width is global over all widths",
+        source="003 Thm 1.5 with the zero-column hypothesis dropped",
+        statement="Dropped hypothesis: with width $r$ below the number of singular values above $\\lambda$, the width-$r$ "
+        "minimum (no zero column) is claimed to reach the convex optimum.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: factorisation_problems(min_above=2, max_size=3, width_below_above=True),
+        check=global_certificate_check("variant-mf-local-min-without-zero-column", drop_zero_column=True, restarts=0),
+        hypotheses=("width < number of singular values above lambda",),
+        falsifies="mf-weight-decay-global-certificate",
+    ),
+    Theorem(
+        id="variant-mf-escape-along-data",
+        title="(false) Appending the top singular pair of Y (not of Y - UV^T) escapes",
+        source="003 §1.4.1 meta-algorithm with the polar problem's matrix replaced",
+        statement="Wrong direction: at a first-order point violating (ii), appending $\\epsilon^{1/2}$ times the top singular "
+        "pair of $Y$ is claimed to decrease the objective.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: factorisation_problems(min_above=2, max_size=3, min_width=1, max_width=3),
+        check=polar_escape_check("variant-mf-escape-along-data", source="data", search=False),
+        hypotheses=("two singular values above lambda",),
+        falsifies="mf-polar-escape",
+    ),
+    Theorem(
+        id="variant-omega-degenerate-pair",
+        title="(false) Omega is positive definite without nondegeneracy (iii)",
+        source="003 Def 1.7 (iii) dropped in Prop 1.8 (i)",
+        statement="Dropped hypothesis: with $\\theta' = \\|w^{[1]}\\|^2/2$ the set $\\{\\phi : \\theta' \\le 1\\}$ is not "
+        "compact, and $\\Omega'(Z) = 0$ for every $Z$.",
+        expectation=Expectation.HOLDS,
+        instances=nuclear_instances,
+        check=degenerate_omega_check("variant-omega-degenerate-pair"),
+        hypotheses=("Z != 0",),
+        falsifies="omega-properties",
+    ),
+]
+
+THEOREMS = [NUCLEAR_NORM_VARIATIONAL_FORM, MF_WEIGHT_DECAY_GLOBAL_CERTIFICATE, MF_POLAR_ESCAPE, OMEGA_PROPERTIES]

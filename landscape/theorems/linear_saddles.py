@@ -1,0 +1,250 @@
+r"""Critical points of deep linear networks by rank (seed 001 Thm III.2; seed 003 Thm 1.4).
+
+Theorems: ``deep-linear-critical-points-by-rank`` (Yun-Sra-Jadbabaie) and
+``deep-linear-strict-saddle-rank`` (Kawaguchi, third bullet); falsified variants at the end.
+
+Besides random search, both use critical points built from the theory (generalising
+:func:`landscape.oracles.critical.subset_critical_point`): for an index set J of eigenvectors of
+Sigma, any middle layers W_2, ..., W_{L-1} (product M) and any B with MB of full column rank,
+
+    W_1 = B Q_J^T S_yx S_xx^{-1},   W_L = Q_J (MB)^+
+
+is critical: the product is P_J S_yx S_xx^{-1}, the column space of W_L is span(Q_J) and the row
+space of W_1 lies in that of Q_J^T S_yx S_xx^{-1}, which kills every gradient (W_L..)^T G (..W_1)^T
+with G = 2(P_J - I) S_yx.  With J empty (W_1 = W_L = 0) the point is critical for any middle.
+Random middle layers have full rank, so these saddles meet Thm 1.4's rank hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import torch
+
+from landscape.generators.architectures import architectures
+from landscape.oracles.certificates import CheckResult, check
+from landscape.oracles.classify import PointClass, Tolerances
+from landscape.oracles.critical import random_invertible, theory_points
+from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.oracles.optimum import sigma_eigen
+from landscape.theorems.common import certified, certify, survey
+from landscape.theorems.linear import LinearInstance, linear_instances
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+# rank decisions: full when sigma_min > FULL_RTOL sigma_max; deficient when sigma_min <= ZERO_RTOL
+# sigma_max (or the matrix is 0); in between the point is skipped as numerically ambiguous.
+FULL_RTOL = 1e-6
+ZERO_RTOL = 1e-10
+
+
+def rank_status(matrix: np.ndarray, target: int, scale: float) -> str:
+    """``full`` (rank = target), ``deficient`` or ``ambiguous``; singular values are compared with
+    ``scale``, the size the matrix would have without cancellation (a product of norms)."""
+    singular = np.linalg.svd(matrix, compute_uv=False)
+    top = max(scale, 1e-300)
+    if singular.size == 0 or singular[0] <= ZERO_RTOL * top:
+        return "deficient" if target > 0 else "full"
+    clear = int((singular > FULL_RTOL * top).sum())
+    zero = int((singular <= ZERO_RTOL * top).sum())
+    if clear + zero != singular.size:
+        return "ambiguous"
+    return "full" if clear >= target else "deficient"
+
+
+def _layers(landscape: DeepLinear, point: np.ndarray) -> list[np.ndarray]:
+    return [w[0].numpy() for w in landscape.layers(torch.as_tensor(point, dtype=DTYPE)[None])]
+
+
+def product_of(layers: list[np.ndarray], size: int) -> np.ndarray:
+    """W_k ... W_1 of the given layers (the identity of ``size`` when there are none)."""
+    out = np.eye(size)
+    for w in layers:
+        out = w @ out
+    return out
+
+
+def middle(landscape: DeepLinear, point: np.ndarray) -> tuple[np.ndarray, float]:
+    """W_{L-1} ... W_2 (the identity of width d_1 when L = 2) and the product of the layers' norms."""
+    layers = _layers(landscape, point)[1:-1]
+    return product_of(layers, landscape.widths[1]), float(np.prod([np.linalg.norm(w, 2) for w in layers]))
+
+
+def end_to_end(landscape: DeepLinear, point: np.ndarray) -> tuple[np.ndarray, float]:
+    """W_L ... W_1 and its natural scale: the larger of prod ||W_l|| and ||S_yx S_xx^+||."""
+    layers = _layers(landscape, point)
+    natural = float(np.linalg.norm(landscape.syx @ np.linalg.pinv(landscape.sxx, hermitian=True), 2))
+    return product_of(layers, landscape.widths[0]), max(float(np.prod([np.linalg.norm(w, 2) for w in layers])), natural)
+
+
+@check("matrix-rank")
+def check_matrix_rank(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """The rank status of the end-to-end product (``of='product'``, target min(d_0, d_L)) or of the
+    middle product W_{L-1}..W_2 (``of='middle'``, target the minimal hidden width) is ``expect``."""
+    if not isinstance(landscape, DeepLinear):
+        return CheckResult("matrix-rank", False, "needs a deep linear landscape")
+    which = args["of"]
+    if which == "product":
+        (matrix, scale), target = end_to_end(landscape, point), min(landscape.widths[0], landscape.widths[-1])
+    else:
+        (matrix, scale), target = middle(landscape, point), min(landscape.widths[1:-1])
+    status = rank_status(matrix, target, scale)
+    singular = np.linalg.svd(matrix, compute_uv=False)
+    return CheckResult(
+        "matrix-rank", status == args["expect"],
+        f"{which}: singular values {np.array2string(singular, precision=4)}, target rank {target}: {status} (expected {args['expect']})",
+    )
+
+
+def general_subset_point(landscape: DeepLinear, subset: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """The critical point of the module docstring for J = ``subset`` with random middle layers."""
+    _, q = sigma_eigen(landscape)
+    qj = q[:, list(subset)]
+    sxx_inv = np.linalg.pinv(landscape.sxx, hermitian=True)
+    shapes = landscape.shapes
+    middles = [random_invertible(max(r, c), rng)[:r, :c] for r, c in shapes[1:-1]]
+    m = product_of(middles, landscape.widths[1])
+    b = rng.standard_normal((landscape.widths[1], len(subset)))
+    w1 = b @ qj.T @ landscape.syx @ sxx_inv
+    wl = qj @ np.linalg.pinv(m @ b) if subset else np.zeros(shapes[-1])
+    return np.concatenate([w.reshape(-1) for w in [w1, *middles, wl]])
+
+
+def special_points(landscape: DeepLinear, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """Theory points (origin, subset points) and subset points with random full-rank middles."""
+    points = theory_points(landscape, rng)
+    k = min(landscape.widths)
+    for label, _ in list(points):
+        if label.startswith("J="):
+            subset = tuple(int(i) - 1 for i in label[3:-1].split(","))
+            if len(subset) <= k:
+                points.append((label + ", full-rank middle", general_subset_point(landscape, subset, rng)))
+    if landscape.depth >= 3:
+        points.append(("W_1 = W_L = 0, full-rank middle", general_subset_point(landscape, (), rng)))
+    return points
+
+
+def _report(counts: Counter[str], found_restarts: int, unresolved: int, checked: int, what: str) -> Evidence:
+    message = f"{checked} critical candidates {what}" + (f"; {unresolved} second-order stationary, undecided" if unresolved else "")
+    outcome = Outcome.SUPPORTS if checked > unresolved else Outcome.INCONCLUSIVE
+    return Evidence(outcome, message, None, counts, found_restarts)
+
+
+def by_rank_check(theorem_id: str, restarts: int = 4):
+    r"""Property of 001 Thm III.2: every critical point whose product W_L..W_1 has full rank is a
+    global minimum, and every one with a singular product is a saddle (strict or degenerate)."""
+
+    def check(instance: LinearInstance, context: Context) -> Evidence:
+        landscape = instance.landscape()
+        seed = context.seed_for(instance)
+        special = special_points(landscape, np.random.default_rng(seed))
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, restarts))
+        counts, unresolved, checked = found.counts(), 0, 0
+        target = min(landscape.widths[0], landscape.widths[-1])
+        for label, point, kind in found.items():
+            if kind.kind is PointClass.NOT_CRITICAL:
+                continue
+            matrix, scale = end_to_end(landscape, point)
+            status = rank_status(matrix, target, scale)
+            checked += 1
+            bad = (status == "full" and kind.kind is not PointClass.GLOBAL_MINIMUM) or (status == "deficient" and kind.kind.is_minimum)
+            if bad:
+                claim = f"{label}: a critical point with {'full-rank' if status == 'full' else 'singular'} product that is a {kind.kind.value}"
+                entry = {"name": "matrix-rank", "args": {"of": "product", "expect": status}}
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed, [entry])
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+            unresolved += status == "deficient" and kind.kind is PointClass.SECOND_ORDER_STATIONARY
+        return _report(counts, found.restarts, unresolved, checked, "as Thm III.2 says (full rank: global; singular: saddle)")
+
+    return check
+
+
+DEEP_LINEAR_CRITICAL_POINTS_BY_RANK = Theorem(
+    id="deep-linear-critical-points-by-rank",
+    title="Deep linear networks: full-rank critical points are global, singular ones are saddles",
+    source="001 Thm III.2 (Yun, Sra, Jadbabaie 2018)",
+    statement=(
+        "If $XX^\\top$ and $XY^\\top$ have full rank, $YX^\\top(XX^\\top)^{-1}X$ has distinct singular values and the thinnest "
+        "layer is the input or the output ($\\min_i d_i = \\min(d_x, d_y)$), every critical point with full-rank product "
+        "$W_L\\cdots W_1$ is a global minimum and every critical point with singular product is a saddle."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=3, max_width=2, bottleneck=False)),
+    check=by_rank_check("deep-linear-critical-points-by-rank"),
+    hypotheses=("no bottleneck: every hidden width >= min(d_0, d_L)", "planted distinct spectrum, full-rank X, S_xy"),
+)
+
+
+def strict_rank_check(theorem_id: str, require_rank: bool = True):
+    r"""Property of 003 Thm 1.4 (third bullet): a saddle with rank(W_{L-1} .. W_2) equal to the minimal
+    hidden width is strict.  The variant drops the rank hypothesis (every saddle is strict)."""
+
+    def check(instance: LinearInstance, context: Context) -> Evidence:
+        landscape = instance.landscape()
+        seed = context.seed_for(instance)
+        special = special_points(landscape, np.random.default_rng(seed))
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 2) if require_rank else 0)
+        counts, unresolved, checked = found.counts(), 0, 0
+        target = min(landscape.widths[1:-1])
+        for label, point, kind in found.items():
+            if not (kind.kind.is_saddle or kind.kind is PointClass.SECOND_ORDER_STATIONARY):
+                continue
+            matrix, scale = middle(landscape, point)
+            status = rank_status(matrix, target, scale)
+            if require_rank and status != "full":
+                continue
+            checked += 1
+            if kind.kind is PointClass.DEGENERATE_SADDLE:
+                claim = f"{label}: a saddle with {status}-rank middle product W_(L-1)..W_2 that is not strict ({kind.level})"
+                entry = {"name": "matrix-rank", "args": {"of": "middle", "expect": status}}
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed, [entry], exact=True)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+            unresolved += kind.kind is PointClass.SECOND_ORDER_STATIONARY
+        return _report(counts, found.restarts, unresolved, checked, "saddles with full-rank middle product, all strict")
+
+    return check
+
+
+DEEP_LINEAR_STRICT_SADDLE_RANK = Theorem(
+    id="deep-linear-strict-saddle-rank",
+    title="Deep linear networks: saddles with full-rank middle product are strict",
+    source="003 Thm 1.4 (third bullet; Kawaguchi 2016)",
+    statement=(
+        "Under Thm 1.4's assumptions, a saddle point with $\\operatorname{rank}(W^{[L-1]}\\cdots W^{[2]}) = \\min_{1\\le l\\le L-1} n_l$ "
+        "is strict: the Hessian has a negative eigenvalue."
+    ),
+    expectation=Expectation.HOLDS,
+    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=4, max_width=2, max_output_width=2)),
+    check=strict_rank_check("deep-linear-strict-saddle-rank"),
+    hypotheses=("S_xx, S_xy full rank, d_L <= d_0, Sigma with distinct eigenvalues", "depth 2-4, widths 1-2"),
+)
+
+VARIANTS = [
+    Theorem(
+        id="variant-by-rank-with-bottleneck",
+        title="(false) Thm III.2 with a bottleneck: singular critical points are saddles",
+        source="001 Thm III.2 with 'the thinnest layer is the input or the output' dropped",
+        statement="Dropped hypothesis: with a hidden layer narrower than $\\min(d_x, d_y)$ every product is singular, and the "
+        "global minimum refutes 'singular => saddle'.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: linear_instances(architectures(min_depth=2, max_depth=3, max_width=3, bottleneck=True)),
+        check=by_rank_check("variant-by-rank-with-bottleneck", restarts=0),
+        hypotheses=("a hidden width < min(d_0, d_L)",),
+        falsifies="deep-linear-critical-points-by-rank",
+    ),
+    Theorem(
+        id="variant-strict-saddle-any-rank",
+        title="(false) Every saddle of a deep linear network is strict, whatever the middle rank",
+        source="003 Thm 1.4 with the rank hypothesis of the third bullet dropped",
+        statement="Dropped hypothesis: saddles with $\\operatorname{rank}(W^{[L-1]}\\cdots W^{[2]}) < \\min_l n_l$ are claimed "
+        "strict; the fourth bullet's degenerate saddles refute it.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: linear_instances(architectures(min_depth=3, max_depth=4, max_width=2, max_output_width=2)),
+        check=strict_rank_check("variant-strict-saddle-any-rank", require_rank=False),
+        hypotheses=("depth 3-4",),
+        falsifies="deep-linear-strict-saddle-rank",
+    ),
+]
+
+THEOREMS = [DEEP_LINEAR_CRITICAL_POINTS_BY_RANK, DEEP_LINEAR_STRICT_SADDLE_RANK]

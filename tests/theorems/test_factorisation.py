@@ -1,0 +1,80 @@
+"""Closed-form oracles of matrix factorisation with weight decay (seed 003 §1.4.1) and their checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from landscape.errors import InvalidArgument
+from landscape.generators.matrices import factorisation_problem
+from landscape.oracles.certificates import run_check
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.factorisation import (
+    MatrixFactorisation,
+    convex_optimum,
+    factorisation_optimum,
+    nuclear_norm,
+    subset_point,
+)
+from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec
+from landscape.theorems.factorisation_checks import balanced_point
+
+
+def test_closed_form_derivatives_match_autodiff():
+    landscape = MatrixFactorisation(np.random.default_rng(0).standard_normal((3, 2)), 0.7, 3)
+    theta = torch.randn(4, landscape.n_params, generator=torch.Generator().manual_seed(1), dtype=DTYPE)
+    assert torch.allclose(landscape.gradient(theta), Landscape.gradient(landscape, theta), atol=1e-12)
+    assert torch.allclose(landscape.hessian(theta), Landscape.hessian(landscape, theta), atol=1e-12)
+
+
+def test_svt_optimum_is_the_convex_value_when_wide_enough_and_above_it_when_narrow():
+    problem = factorisation_problem(3, 3, 3, 2, seed=4)
+    wide = MatrixFactorisation(problem.y, problem.lam, 3)
+    narrow = MatrixFactorisation(problem.y, problem.lam, 1)
+    best = convex_optimum(problem.y, problem.lam)
+    assert factorisation_optimum(wide).value == pytest.approx(best, rel=1e-12)
+    assert factorisation_optimum(narrow).value > best + 0.1
+
+
+def test_no_random_point_beats_the_optimum():
+    problem = factorisation_problem(2, 3, 2, 1, seed=2)
+    landscape = problem.landscape()
+    points = landscape.random_points(256, torch.Generator().manual_seed(0))
+    assert float(landscape.loss(points).min()) >= factorisation_optimum(landscape).value
+
+
+def test_subset_points_are_first_order_points():
+    problem = factorisation_problem(3, 2, 2, 2, seed=7)
+    landscape = problem.landscape()
+    for subset in [(), (0,), (1,), (0, 1)]:
+        point = torch.as_tensor(subset_point(landscape, subset), dtype=DTYPE)[None]
+        assert float(landscape.gradient(point).norm()) < 1e-12
+
+
+def test_polar_escape_check_passes_at_the_origin_and_fails_at_the_optimum():
+    problem = factorisation_problem(2, 2, 2, 2, seed=3)
+    landscape = problem.landscape()
+    origin = np.zeros(landscape.n_params)
+    optimum = factorisation_optimum(landscape).point
+    entry = {"name": "polar-escape", "args": {"eps": [1e-2, 1e-3], "expect": "decrease"}}
+    assert run_check(entry, landscape, origin, Tolerances()).passed
+    assert not run_check(entry, landscape, optimum, Tolerances()).passed
+
+
+def test_variational_check_rejects_the_balanced_factors_as_below_the_nuclear_norm():
+    problem = factorisation_problem(2, 3, 3, 0, seed=5)
+    landscape = problem.landscape()
+    point = balanced_point(landscape)
+    assert not run_check({"name": "variational-form", "args": {}}, landscape, point, Tolerances()).passed
+    bound = nuclear_norm(problem.y) + 1.0
+    assert run_check({"name": "variational-form", "args": {"bound": bound}}, landscape, point, Tolerances()).passed
+
+
+def test_spec_round_trip_and_bad_arguments():
+    landscape = MatrixFactorisation([[1.0, 2.0]], 0.5, 2)
+    assert landscape_from_spec(landscape.spec()).spec() == landscape.spec()
+    with pytest.raises(InvalidArgument, match="lam=-1"):
+        MatrixFactorisation([[1.0]], -1, 1)
+    with pytest.raises(InvalidArgument, match="width=0"):
+        MatrixFactorisation([[1.0]], 1.0, 0)

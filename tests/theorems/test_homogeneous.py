@@ -1,0 +1,50 @@
+"""Positively homogeneous pairs: the ReLU oracle, duality certificates and path checks (003 §1.4.2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from landscape.generators.matrices import factorisation_problem
+from landscape.oracles.factorisation import factorisation_optimum
+from landscape.oracles.landscapes import DTYPE
+from landscape.oracles.relu import ReluWeightDecay, relu_polar
+from landscape.theorems.homogeneous import armijo_path, increasing_segment, mf_dual_gap
+
+
+def test_relu_polar_matches_a_dense_search_on_the_circle():
+    rng = np.random.default_rng(0)
+    x = np.stack([rng.uniform(-2, 2, 4), np.ones(4)])
+    residual = rng.standard_normal((2, 4))
+    exact = relu_polar(x, residual).value
+    angles = np.linspace(0, 2 * math.pi, 20001)
+    dense = max(np.linalg.norm(residual @ np.maximum(x.T @ np.array([math.cos(a), math.sin(a)]), 0)) for a in angles)
+    assert dense <= exact + 1e-12 and exact - dense < 1e-6
+
+
+def test_relu_landscape_rejects_mismatched_samples():
+    import pytest
+
+    from landscape.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="samples"):
+        ReluWeightDecay(np.ones((2, 3)), np.ones((1, 4)), 0.1, 2)
+
+
+def test_dual_gap_vanishes_at_the_svt_optimum_and_not_at_the_origin():
+    problem = factorisation_problem(2, 2, 3, 2, seed=1)
+    landscape = problem.landscape()
+    assert abs(mf_dual_gap(landscape, factorisation_optimum(landscape).point)) < 1e-10
+    assert mf_dual_gap(landscape, np.zeros(landscape.n_params)) > 0.1
+
+
+def test_armijo_paths_are_certified_non_increasing_and_a_rising_segment_is_caught():
+    problem = factorisation_problem(2, 2, 5, 1, seed=2)
+    landscape = problem.landscape()
+    start = landscape.random_points(1, torch.Generator().manual_seed(0))[0].numpy()
+    nodes = armijo_path(landscape, start, 200)
+    assert increasing_segment(landscape, nodes) is None
+    assert increasing_segment(landscape, [nodes[-1], nodes[0]]) == 0
+    assert float(landscape.loss(torch.as_tensor(nodes[-1], dtype=DTYPE)[None])) < float(landscape.loss(torch.as_tensor(start)[None]))
