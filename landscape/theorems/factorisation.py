@@ -38,7 +38,7 @@ ORBIT_STARTS = 8
 ORBIT_STEPS = 60
 
 
-def _certify_point(theorem_id: str, claim: str, landscape: MatrixFactorisation, point: np.ndarray,
+def certify_factorisation_point(theorem_id: str, claim: str, landscape: MatrixFactorisation, point: np.ndarray,
                    context: Context, seed: int, checks: list[dict]) -> Evidence:
     optimum = optimum_of(landscape)
     found = classify(landscape, point, None if optimum is None else optimum.value, context.tolerances, seed)
@@ -119,7 +119,7 @@ def variational_check(theorem_id: str, minimiser: str = "balanced"):
         attained = 0.5 * float((u**2).sum() + (v**2).sum())
         if abs(attained - nuclear) > margin or np.linalg.norm(residual) > IDENTITY_RTOL * np.linalg.norm(z):
             claim = f"the balanced SVD factors give {attained:.12g} != ||Z||_* = {nuclear:.12g}"
-            return _certify_point(theorem_id, claim, landscape, point, context, seed,
+            return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed,
                                   [{"name": "variational-form", "args": {"bound": nuclear, "expect": "above"}}])
         candidates = [point] + [landscape.flatten(a, b) for a, b in random_factorisations(z, landscape.width, 32, rng)]
         for candidate in candidates:
@@ -127,7 +127,7 @@ def variational_check(theorem_id: str, minimiser: str = "balanced"):
             value = 0.5 * float((a**2).sum() + (b**2).sum())
             if value < bound - margin:
                 claim = f"a factorisation of Z with (||U||^2+||V||^2)/2 = {value:.12g} below the claimed minimum {bound:.12g}"
-                return _certify_point(theorem_id, claim, landscape, candidate, context, seed,
+                return certify_factorisation_point(theorem_id, claim, landscape, candidate, context, seed,
                                       [{"name": "variational-form", "args": {"bound": bound}}])
         a, b = random_factorisations(z, landscape.width, 1, rng)[0]
         searched = orbit_minimum(a, b, seed)
@@ -178,7 +178,7 @@ def zero_column(landscape: MatrixFactorisation, point: np.ndarray) -> int | None
     return None
 
 
-def _snap_small_columns(landscape: MatrixFactorisation, point: np.ndarray) -> np.ndarray:
+def snap_small_columns(landscape: MatrixFactorisation, point: np.ndarray) -> np.ndarray:
     """Set column pairs of norm below 1e-10 x scale to exactly zero (descent only approaches 0)."""
     u, v, _ = residual_at(landscape, point)
     size = np.sqrt((u**2).sum(0) + (v**2).sum(0))
@@ -211,7 +211,7 @@ def global_certificate_check(
         for label, point, kind in found.items():
             if kind.kind is PointClass.NOT_CRITICAL:
                 continue
-            point = _snap_small_columns(landscape, point)
+            point = snap_small_columns(landscape, point)
             u, v, residual = residual_at(landscape, point)
             gap = kind.loss - best
             polar = polar_solution(residual).value
@@ -221,10 +221,10 @@ def global_certificate_check(
             if claim_first_order_global and not is_global:
                 claim = f"{label}: a first-order point with sigma_max(Y - UV^T) = {polar:.6g} > lambda = {landscape.lam:.6g}, F above the optimum by {gap:.6g}"
                 checks = [{"name": "polar-condition", "args": {"holds": False}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
-                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
             if drop_zero_column and kind.kind.is_minimum and not is_global:
                 claim = f"{label}: a {kind.kind.value} of width {landscape.width} with F above the optimum over all widths by {gap:.6g}"
-                return _certify_point(theorem_id, claim, landscape, point, context, seed, [{"name": "convex-gap", "args": {"at_least": 0.5 * gap}}])
+                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, [{"name": "convex-gap", "args": {"at_least": 0.5 * gap}}])
             if abs(lhs - rhs) > IDENTITY_RTOL * max(scale, abs(rhs)) * 1e2:
                 return Evidence(Outcome.INCONCLUSIVE,
                                 f"{label}: Cor 1.6 (i) off by {lhs - rhs:.3g} at a critical point (numerical trouble?)", None, counts, found.restarts)
@@ -232,12 +232,12 @@ def global_certificate_check(
                 claim = f"{label}: condition (ii) {'holds' if condition_ii else 'fails'} but F - optimum = {gap:.6g}"
                 gap_check = {"at_least": 0.5 * gap} if condition_ii else {"at_most": gap_tol}
                 checks = [{"name": "polar-condition", "args": {"holds": condition_ii}}, {"name": "convex-gap", "args": gap_check}]
-                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
             column = zero_column(landscape, point)
             if column is not None and kind.kind.is_minimum and not is_global:
                 claim = f"{label}: a local minimum with zero column {column} but F above the optimum by {gap:.6g}"
                 checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
-                return _certify_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
         message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         return Evidence(Outcome.SUPPORTS, message + "; Cor 1.6 consistent at every critical point", None, counts, found.restarts)
 
@@ -291,7 +291,7 @@ def polar_escape_check(theorem_id: str, source: str = "residual", search: bool =
             if not verdict.passed:
                 claim = f"{label}: appending the top singular pair of {'Y' if source == 'data' else 'Y - UV^T'} does not decrease F"
                 entry["args"]["expect"] = "no-decrease"
-                return _certify_point(theorem_id, claim, landscape, point, context, seed, [entry])
+                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, [entry])
         counts = Counter(found.counts())
         counts["escape-tested"] = tested
         if tested == 0:
@@ -369,7 +369,7 @@ def degenerate_omega_check(theorem_id: str):
         seed = context.seed_for(problem)
         point = balanced_point(landscape)
         claim = "Omega' (theta' = ||w1||^2/2) vanishes at Z = Y != 0: (tU, V/t) factorises Z with theta' -> 0"
-        return _certify_point(theorem_id, claim, landscape, point, context, seed, [{"name": "degenerate-regulariser", "args": {}}])
+        return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, [{"name": "degenerate-regulariser", "args": {}}])
 
     return check
 

@@ -32,8 +32,8 @@ from landscape.oracles.paths import polynomial_maximum
 from landscape.oracles.relu import ChainWeightDecay, ReluWeightDecay, relu_polar, widened, with_unit
 from landscape.oracles.search import descend, refine
 from landscape.theorems.common import certified, certify, survey
-from landscape.theorems.factorisation import _certify_point as certify_point
-from landscape.theorems.factorisation import _snap_small_columns as snap_columns
+from landscape.theorems.factorisation import certify_factorisation_point as certify_point
+from landscape.theorems.factorisation import snap_small_columns as snap_columns
 from landscape.theorems.factorisation import theory_points as mf_theory_points
 from landscape.theorems.factorisation import zero_column
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
