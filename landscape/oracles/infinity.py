@@ -6,7 +6,8 @@ theta_i(k) = s_i k^{b_i} (signs s_i, exponents b_i in a half-integer grid).  Pow
 leading terms of the Puiseux expansions that the curve-selection lemma at infinity provides for
 semi-algebraic losses (polynomial networks), so for those the search is over the right shapes;
 for other losses it is a heuristic family.  A candidate is kept when, in float64 on a geometric
-grid k = 1 .. 10^6, F strictly decreases, the norm grows without bound (some b_i > 0), the values
+grid k = 1 .. 10^6, F strictly decreases (until its change drops to rounding level, after which
+it must not increase), the norm grows without bound (some b_i > 0), the values
 settle (the last decade changes F by less than a fraction of the gap) and the final value stays
 above a known better point's loss by a margin: the level c is sub-optimal.
 
@@ -62,9 +63,13 @@ def path_values(landscape: Landscape, signs: np.ndarray, exponents: np.ndarray, 
 
 
 def is_decreasing_escape(values: np.ndarray, exponents: np.ndarray, better_loss: float, scale: float) -> np.ndarray:
-    """Row mask: strictly decreasing, escaping (max exponent > 0), settled, above ``better_loss``."""
+    """Row mask: decreasing (strictly wherever F is still above its final value by more than
+    rounding; never increasing beyond rounding), the first grid steps strict, escaping (max
+    exponent > 0), settled, and ending above ``better_loss``."""
+    rounding = STRICT_DROP * np.maximum(scale, np.abs(values[:, :-1]))
     drops = values[:, :-1] - values[:, 1:]
-    decreasing = (drops > STRICT_DROP * np.maximum(scale, np.abs(values[:, :-1]))).all(axis=1)
+    active = (values[:, :-1] - values[:, -1:]) > 1e3 * rounding
+    decreasing = ((drops > rounding) | ~active).all(axis=1) & (drops > -rounding).all(axis=1) & active[:, :8].all(axis=1)
     escaping = exponents.max(axis=1) > 0
     gap = values[:, -1] - better_loss
     decade = GRID.size // 6

@@ -111,6 +111,31 @@ class SingleNeuron(Landscape):
         phi = self.activation.expression.subs(T, w * exact(self.x))
         return [w, v], (exact(self.y) - v * phi) ** 2
 
+    def taylor_coefficients(self, theta: Tensor, direction: Tensor, order: int) -> list[float]:
+        """Exact coefficients of t -> F(theta + t d) from a sympy series (nested forward-mode
+        derivatives cost 2^order evaluations; for two parameters sympy is far cheaper).  Falls
+        back to the generic forward-mode method where sympy cannot expand (kinks)."""
+        from landscape.oracles.symbolic import exact
+
+        (w, v), expression = self.symbolic()
+        t = sympy.Symbol("t", real=True)
+        moved = expression.subs({w: exact(float(theta[0])) + t * exact(float(direction[0])),
+                                 v: exact(float(theta[1])) + t * exact(float(direction[1]))})
+        try:
+            series = sympy.series(moved, t, 0, order + 1).removeO()
+            return [float(series.coeff(t, k)) for k in range(order + 1)]
+        except (TypeError, ValueError, NotImplementedError, sympy.PoleError):
+            return super().taylor_coefficients(theta, direction, order)
+
+    def leading_taylor_term(
+        self, theta: Tensor, direction: Tensor, floor: float, max_order: int
+    ) -> tuple[int | None, list[float]]:
+        coefficients = self.taylor_coefficients(theta, direction, max_order)
+        for k in range(1, max_order + 1):
+            if abs(coefficients[k]) > floor:
+                return k, coefficients[: k + 1]
+        return None, coefficients
+
     def flat_directions(self, theta: np.ndarray) -> np.ndarray | None:
         """Where phi vanishes on a whole neighbourhood of wx (a dead ReLU) the loss is locally
         constant in both coordinates; where phi(wx) = 0 exactly, F(w, .) = y^2 along the v-line."""

@@ -5,11 +5,11 @@ One module per family of results; each exports ``THEOREMS`` and ``VARIANTS``.
 
 from __future__ import annotations
 
-from landscape.theorems import linear, neurons, sigmoid, toy
+from landscape.theorems import infinity, linear, neurons, sigmoid, toy
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.registry import Registry
 
-FAMILIES = (linear, toy, sigmoid, neurons)
+FAMILIES = (linear, toy, sigmoid, neurons, infinity)
 
 
 def build_registry() -> Registry:
