@@ -35,7 +35,7 @@ def criterion(name: str) -> Zero | None:
     return predicts_bad_minimum(activation_named(name))
 
 
-ACTIVATIONS_PER_INSTANCE = 4
+ACTIVATIONS_PER_INSTANCE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def iff_check(theorem_id: str, restarts: int | None = None):  # type: ignore[no-
         seed = context.seed_for(data)
         counts: Counter[str] = Counter()
         witnessed, searched = [], []
-        starts = max(8, context.budget.restarts // 2) if restarts is None else restarts
+        starts = max(8, context.budget.restarts // 4) if restarts is None else restarts
         for name in data.activations:
             landscape = SingleNeuron(name, data.x, data.y)
             zero = criterion(name)
