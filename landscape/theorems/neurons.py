@@ -51,7 +51,7 @@ def neuron_data(per_instance: int = ACTIVATIONS_PER_INSTANCE) -> st.SearchStrate
     """(x, y) non-zero halves and ``per_instance`` activations from a random permutation of the
     family (a search per activation costs ~1 s: the quick budget's 6 instances cover most of the
     family, ``standard``'s 25 all of it with near certainty; the criterion for every activation is
-    also checked by tests/theorems/test_neurons.py)."""
+    also checked by tests/test_nonlinear.py)."""
     scalar = st.integers(-8, 8).filter(bool).map(lambda k: k / 2)
     names = st.permutations(list(ACTIVATIONS)).map(lambda order: tuple(order[:per_instance]))
     return st.builds(NeuronData, scalar, scalar, names)
