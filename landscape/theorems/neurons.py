@@ -70,7 +70,12 @@ def _check_sign_argument(landscape: Landscape, point: np.ndarray, tol: Tolerance
     if not isinstance(landscape, SingleNeuron) or point[1] == 0.0:
         return CheckResult("single-neuron-sign-argument", False, "needs a single-neuron landscape and v_0 != 0")
     expression = landscape.activation.expression
-    t0 = exact(point[0]) * exact(landscape.x)
+    # t0/x is rarely a float64: the exact argument runs at the rational w0 = t0/x recorded in
+    # ``args``, which must lie within a few ulps of the certificate's float point.
+    w0 = sympy.Rational(str(args["w0"])) if "w0" in args else exact(point[0])
+    if abs(float(w0) - point[0]) > 4.0 * np.finfo(np.float64).eps * max(1.0, abs(point[0])):
+        return CheckResult("single-neuron-sign-argument", False, f"the exact point w0 = {w0} is not within rounding of {point[0]!r}")
+    t0 = w0 * exact(landscape.x)
     if sympy.simplify(expression.subs(T, t0)) != 0:
         return CheckResult("single-neuron-sign-argument", False, f"phi(w_0 x) = phi({t0}) is not exactly 0")
     # Inside an interval of zeros phi vanishes on both sides; otherwise read the one-sided signs.
@@ -91,6 +96,16 @@ def _interval_zero(expression: sympy.Expr, t0: sympy.Expr) -> bool:
     return any(isinstance(p, sympy.Interval) and p.start < t0 < p.end for p in parts)
 
 
+def _exact_zero_weight(landscape: SingleNeuron, point: np.ndarray) -> sympy.Rational:
+    """The rational w0 = t0/x nearest the float point, t0 an exact zero of phi (else the point)."""
+    x = exact(landscape.x)
+    for zero in zeros(landscape.activation):
+        candidate = sympy.nsimplify(zero.location) / x
+        if candidate.is_Rational and abs(float(candidate) - point[0]) <= 4.0 * np.finfo(np.float64).eps * max(1.0, abs(point[0])):
+            return candidate
+    return exact(point[0])
+
+
 def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, point: np.ndarray, context: Context, seed: int):  # type: ignore[no-untyped-def]
     """Classify ``point`` against the optimum 0 and certify it as a sub-optimal local minimum
     (Morse-Bott or locally constant, plus the exact sign argument and the interpolating point)."""
@@ -104,7 +119,8 @@ def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, poi
     level, checks = reached
     level = "exact sign argument + " + level
     better_value = float(landscape.loss(torch.as_tensor(optimum.point, dtype=DTYPE)[None])[0])
-    checks += [{"name": "single-neuron-sign-argument", "args": {}},
+    w0 = _exact_zero_weight(landscape, point)
+    checks += [{"name": "single-neuron-sign-argument", "args": {"w0": str(w0)}},
                better_point_check(found.loss, optimum.point, better_value, optimum.method)]
     claim = (f"(y - v phi(wx))^2, phi = {landscape.activation.formula}, (x, y) = ({landscape.x}, {landscape.y}): "
              f"(w, v) = ({point[0]:.6g}, {point[1]:.6g}) is a sub-optimal local minimum, loss {found.loss:.6g} > 0; {level}")
