@@ -9,7 +9,8 @@ derivative bounded by a sampled estimate, so the certificate says so) whose loss
 teacher's 0 (a better point re-evaluated in float64).
 
 Not yet in ``FAMILIES``: on the shared 2-core machine one k = n = 8 run of 32 starts x 1500 steps
-took 180 s (5 of 32 starts ended at certified strict spurious minima, loss 0.0215), far beyond
+took 180 s (5 of 32 starts ended at points classified strict local minima with loss 0.0215 > 0, Hessian
+eigenvalues >= 0.021; the radius certificate was not run on them), far beyond
 the quick budget, and at k = n = 6 no spurious minimum appeared in 32 starts.  Register it once
 the search is faster (issue 4) or run it by hand.
 
