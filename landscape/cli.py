@@ -211,8 +211,7 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
-    import landscape.theorems  # noqa: F401  (registers every family's landscapes and checks)
-    from landscape.oracles.certificates import replay
+    from landscape.oracles.certificates import replay  # replay registers every family itself
 
     outcome = replay(args.file)
     print(f"{outcome.role} for {outcome.theorem_id}: {outcome.claim}", file=out)

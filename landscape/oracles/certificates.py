@@ -329,6 +329,10 @@ class Replay:
 
 def replay_data(data: dict[str, Any]) -> Replay:
     """Re-run every check of a parsed certificate."""
+    import importlib
+
+    importlib.import_module("landscape.theorems")  # registers every landscape family and check
+
     try:
         landscape = landscape_from_spec(data["landscape"])
     except DataError as exc:

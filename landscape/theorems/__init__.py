@@ -5,11 +5,27 @@ One module per family of results; each exports ``THEOREMS`` and ``VARIANTS``.
 
 from __future__ import annotations
 
-from landscape.theorems import factorisation, homogeneous, linear, linear_dynamics, linear_identities, linear_saddles, sublevel, toy
+from landscape.theorems import (
+    factorisation,
+    homogeneous,
+    infinity,
+    linear,
+    linear_dynamics,
+    linear_identities,
+    linear_saddles,
+    neurons,
+    sigmoid,
+    sublevel,
+    toy,
+)
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.registry import Registry
 
-FAMILIES = (linear, toy, factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous)
+# Tier 1 first (the headline results), then Tier 2, as in THEOREMS.md.
+FAMILIES = (
+    linear, toy, sigmoid, neurons, infinity,
+    factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
+)
 
 
 def build_registry() -> Registry:

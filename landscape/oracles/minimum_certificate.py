@@ -1,0 +1,215 @@
+r"""Certification of local minima beyond "the Hessian looks positive": a radius for strict
+minima, flatness plus normal curvature for non-strict ones, and a better point for sub-optimality.
+
+**Strict minimum with a radius.**  At a refined point x* with gradient g, let mu be a lower bound
+on the smallest Hessian eigenvalue (the float64 eigenvalue minus a Weyl rounding allowance) and
+M a bound on the third derivative over the ball B(x*, rho), so that
+:math:`\nabla^2 F(x) \succeq (\mu - M\|x - x^*\|) I` there.  With rho = mu / (2M) the loss is
+m-strongly convex on the ball, m = mu/2.  If :math:`\|g\| < m\rho/2` then on the sphere
+:math:`F(x) \ge F(x^*) - \|g\|\rho + m\rho^2/2 > F(x^*)`, so the minimum of F over the closed
+ball is interior: a true local minimum x_min, strict (strong convexity), unique in the ball,
+with :math:`\|x_{min} - x^*\| \le \|g\|/m` and :math:`F(x_{min}) \ge F(x^*) - \|g\|^2/(2m)`.
+M comes from the landscape's analytic ``third_derivative_bound`` when it has one (level
+``strict (analytic third-derivative bound)``), else from a sampled estimate of the Hessian's
+Lipschitz constant times :data:`SAMPLED_SAFETY` (level ``strict (sampled third-derivative
+estimate)``, weaker: the certificate says so).
+
+**Non-strict minimum (Morse-Bott).**  The Hessian kernel must equal the tangent of a manifold of
+critical points along which the loss is constant (the landscape's ``flat_directions``).  The
+check re-evaluates loss and gradient at points moved along the flat directions (they must stay
+at the same value, critical, to rounding), and bounds the Hessian's smallest eigenvalue on the
+orthogonal complement of the flat directions away from zero at each of those points.  A
+critical manifold with positive-definite normal Hessian is a set of local minima (Morse-Bott
+lemma).
+
+**Sub-optimality.**  ``better-point`` re-evaluates, in float64, the loss of a recorded better
+point (a constructed interpolant, a teacher copy) and requires it to be below the certified
+point's loss by a recorded margin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from landscape.oracles.certificates import CheckResult, check
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.landscapes import DTYPE, Landscape
+
+ROUNDING = 64.0 * float(np.finfo(np.float64).eps)
+SAMPLED_SAFETY = 4.0  # multiplies a sampled Hessian-Lipschitz estimate (it is not a bound)
+SAMPLED_POINTS = 48
+FLAT_STEPS = (1e-3, 1e-2, 5e-2)  # moves along flat directions, relative to max(1, |x|)
+NORMAL_MARGIN = 1e-6  # the normal Hessian's smallest eigenvalue must exceed this x Hessian scale
+
+
+def _tensor(point: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(point, dtype=np.float64), dtype=DTYPE)[None]
+
+
+def hessian_lower_bound(landscape: Landscape, point: np.ndarray) -> tuple[float, float]:
+    """(lower bound on lambda_min, ||H||_2): Weyl's inequality with a backward-error allowance
+    of ROUNDING x P x ||H||_F for float64 symmetric eigensolvers."""
+    hessian = landscape.hessian(_tensor(point))[0]
+    eigenvalues = torch.linalg.eigvalsh(hessian)
+    allowance = ROUNDING * hessian.shape[0] * float(hessian.norm())
+    return float(eigenvalues[0]) - allowance, float(eigenvalues.abs().max())
+
+
+def sampled_third_derivative(landscape: Landscape, point: np.ndarray, radius: float, seed: int = 0) -> float:
+    """max ||H(a) - H(x*)||_2 / ||a - x*|| over random a in the ball (an estimate, not a bound)."""
+    rng = np.random.default_rng(seed)
+    centre = _tensor(point)
+    directions = rng.standard_normal((SAMPLED_POINTS, point.size))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    lengths = radius * rng.uniform(0.05, 1.0, SAMPLED_POINTS)
+    trial = centre + torch.as_tensor(directions * lengths[:, None], dtype=DTYPE)
+    difference = landscape.hessian(trial) - landscape.hessian(centre)
+    norms = torch.linalg.matrix_norm(difference, ord=2).numpy()
+    return float((norms / lengths).max())
+
+
+def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0) -> dict[str, Any] | None:
+    """The figures of the module docstring, or ``None`` when the Hessian is not positive definite
+    or the gradient is too large for the radius argument.  The ball radius rho depends on M and
+    M on rho: two rounds of the fixed point suffice in practice."""
+    mu, hessian_norm = hessian_lower_bound(landscape, point)
+    if mu <= 0.0:
+        return None
+    gradient = float(landscape.gradient(_tensor(point))[0].norm())
+    analytic = hasattr(landscape, "third_derivative_bound")
+    rho = 1.0
+    bound = 0.0
+    for _ in range(3):
+        if analytic:
+            bound = float(landscape.third_derivative_bound(point, rho))  # type: ignore[attr-defined]
+        else:
+            bound = SAMPLED_SAFETY * sampled_third_derivative(landscape, point, rho, seed)
+        rho = min(1.0, mu / (2.0 * max(bound, 1e-300)))
+    if analytic:
+        bound = float(landscape.third_derivative_bound(point, rho))  # type: ignore[attr-defined]
+    else:
+        bound = SAMPLED_SAFETY * sampled_third_derivative(landscape, point, rho, seed)
+    modulus = mu - bound * rho
+    if modulus <= 0.0 or gradient >= modulus * rho / 2.0:
+        return None
+    return {
+        "level": "strict (analytic third-derivative bound)" if analytic else "strict (sampled third-derivative estimate)",
+        "hessian_min_lower_bound": mu,
+        "hessian_norm": hessian_norm,
+        "third_derivative_bound": bound,
+        "ball_radius": rho,
+        "convexity_modulus": modulus,
+        "gradient_norm": gradient,
+        "location_radius": gradient / modulus,
+        "value_lower_bound_drop": gradient**2 / (2.0 * modulus),
+    }
+
+
+@check("strict-minimum-radius")
+def _check_strict_radius(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Recompute the radius certificate; it must exist and be at least as strong as recorded."""
+    found = strict_minimum_radius(landscape, point, int(args.get("seed", 0)))
+    if found is None:
+        return CheckResult("strict-minimum-radius", False, "Hessian not provably positive definite, or gradient too large for the radius")
+    passed = found["level"] == args["level"] and found["ball_radius"] >= 0.5 * float(args["ball_radius"])
+    return CheckResult(
+        "strict-minimum-radius", passed,
+        f"{found['level']}: lambda_min >= {found['hessian_min_lower_bound']:.4g}, M = {found['third_derivative_bound']:.4g} "
+        f"on a ball of radius {found['ball_radius']:.3g}; a strict local minimum lies within "
+        f"{found['location_radius']:.3g} of the point (|grad| = {found['gradient_norm']:.2g})",
+    )
+
+
+def normal_hessian_minimum(landscape: Landscape, point: np.ndarray, flat: np.ndarray) -> tuple[float, float]:
+    """(smallest eigenvalue of the Hessian on the orthogonal complement of ``flat``, ||H||)."""
+    hessian = landscape.hessian(_tensor(point))[0].numpy()
+    basis = np.linalg.svd(flat, full_matrices=True)[0] if flat.shape[1] else np.eye(point.size)
+    complement = basis[:, flat.shape[1]:] if flat.shape[1] else basis
+    if complement.shape[1] == 0:
+        return float("inf"), float(np.abs(hessian).max())
+    reduced = complement.T @ hessian @ complement
+    return float(np.linalg.eigvalsh(0.5 * (reduced + reduced.T))[0]), float(np.linalg.norm(hessian, 2))
+
+
+def morse_bott_figures(landscape: Landscape, point: np.ndarray) -> dict[str, Any] | None:
+    """Flatness, criticality and normal curvature along the landscape's flat directions, or
+    ``None`` when the landscape names none at ``point``."""
+    flat = landscape.flat_directions(point)
+    if flat is None or flat.shape[1] == 0:
+        return None
+    base = float(landscape.loss(_tensor(point))[0])
+    size = max(1.0, float(np.linalg.norm(point)))
+    moved = [point]
+    for column in range(flat.shape[1]):
+        direction = flat[:, column] / np.linalg.norm(flat[:, column])
+        moved += [point + sign * step * size * direction for step in FLAT_STEPS for sign in (1.0, -1.0)]
+    moved_array = np.stack(moved)
+    losses = landscape.loss(torch.as_tensor(moved_array, dtype=DTYPE)).numpy()
+    gradients = landscape.gradient(torch.as_tensor(moved_array, dtype=DTYPE)).norm(dim=1).numpy()
+    normals = [normal_hessian_minimum(landscape, p, flat) for p in moved]
+    return {
+        "flat_dimension": int(flat.shape[1]),
+        "loss_variation": float(np.abs(losses - base).max()),
+        "gradient_max": float(gradients.max()),
+        "normal_min": float(min(n[0] for n in normals)),
+        "hessian_norm": float(max(n[1] for n in normals)),
+        "loss": base,
+    }
+
+
+@check("morse-bott-minimum")
+def _check_morse_bott(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    figures = morse_bott_figures(landscape, point)
+    if figures is None:
+        return CheckResult("morse-bott-minimum", False, "the landscape names no flat directions at this point")
+    scale = max(landscape.loss_scale(), abs(figures["loss"]))
+    flat_ok = figures["loss_variation"] <= 1e3 * ROUNDING * scale
+    critical_ok = figures["gradient_max"] <= tol.gradient * scale
+    normal_ok = figures["normal_min"] > NORMAL_MARGIN * max(figures["hessian_norm"], 1e-300)
+    dimension_ok = figures["flat_dimension"] == int(args["flat_dimension"])
+    return CheckResult(
+        "morse-bott-minimum", flat_ok and critical_ok and normal_ok and dimension_ok,
+        f"{figures['flat_dimension']} flat directions: loss varies by {figures['loss_variation']:.2g} and |grad| <= "
+        f"{figures['gradient_max']:.2g} along them (steps up to {FLAT_STEPS[-1]} x max(1, |x|)); normal Hessian "
+        f"eigenvalue >= {figures['normal_min']:.4g} at every such point",
+    )
+
+
+@check("better-point")
+def _check_better_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """The recorded better point's float64 loss is below the certified point's by ``gap_at_least``."""
+    better = np.asarray(args["point"], dtype=np.float64)
+    if better.shape != point.shape:
+        return CheckResult("better-point", False, "the better point has the wrong number of coordinates")
+    values = landscape.loss(torch.as_tensor(np.stack([point, better]), dtype=DTYPE)).numpy()
+    gap = float(values[0] - values[1])
+    passed = gap >= float(args["gap_at_least"]) > 0.0
+    return CheckResult(
+        "better-point", passed,
+        f"loss at the point {values[0]:.12g}, at the better point {values[1]:.6g} ({args.get('method', '')}); "
+        f"gap {gap:.6g} >= {float(args['gap_at_least']):.3g}",
+    )
+
+
+def minimum_checks(landscape: Landscape, point: np.ndarray, seed: int = 0) -> tuple[str, list[dict[str, Any]]] | None:
+    """The strongest certification reachable at ``point``: (level, checks), or ``None``."""
+    strict = strict_minimum_radius(landscape, point, seed)
+    if strict is not None:
+        args = {"level": strict["level"], "ball_radius": strict["ball_radius"], "seed": seed}
+        return strict["level"], [{"name": "strict-minimum-radius", "args": args}]
+    figures = morse_bott_figures(landscape, point)
+    if figures is None:
+        return None
+    level = "non-strict (Morse-Bott: flat directions shown flat and critical, normal Hessian positive definite)"
+    return level, [{"name": "morse-bott-minimum", "args": {"flat_dimension": figures["flat_dimension"]}}]
+
+
+def better_point_check(value_at_point: float, better: np.ndarray, better_value: float, method: str) -> dict[str, Any]:
+    """A ``better-point`` check entry requiring half the observed gap."""
+    return {
+        "name": "better-point",
+        "args": {"point": [float(v) for v in better], "gap_at_least": 0.5 * (value_at_point - better_value), "method": method},
+    }

@@ -1,0 +1,301 @@
+r"""Sub-optimal local minima of one-hidden-layer sigmoid networks (seed 001 §IV-C).
+
+Theorems: ``sigmoid-wide-no-bad-min-claim`` (Claim IV.1, refuted) and
+``sigmoid-suboptimal-local-min`` (Prop IV.2, witnessed); falsified variants at the end.
+
+**The construction** (in the spirit of Ding-Li-Sun [14]): put every hidden neuron at the same
+incoming weight w_0, with output weights v_j > 0 summing to V.  Write z_i = w_0 . x_i,
+g = sigma(z), H = [sigma'(z_i) x_i^T] (n x d) and pick a residual r != 0 with r orthogonal to g
+and to the columns of H (possible when n >= d + 2), signed so that
+K = sum_i r_i sigma''(z_i) x_i x_i^T is negative definite.  With y = V g + r the point is
+critical (dF/dv_j = -2<r, g>, dF/dw_j = -2 v_j H^T r) and the Hessian quadratic form is
+
+.. math:: Q(\delta v, \delta W) = 2\|g \textstyle\sum_j \delta v_j + H \sum_j v_j \delta w_j\|^2
+          - 2\sum_j v_j\, \delta w_j^\top K\, \delta w_j,
+
+positive except on {delta W = 0, sum_j delta v_j = 0}: exactly the tangent of the manifold of
+duplicate-neuron points with the same V, along which the output, hence the loss, is constant.
+So the point is a non-strict (Morse-Bott) local minimum for p >= 2 and a strict one for p = 1,
+with loss |r|^2 > 0, while for p >= n the network interpolates (loss 0).  Width does not help.
+
+Note on the seed: with no biases and the symmetric inputs {-a, 0, a}, sigma(-t) = 1 - sigma(t)
+confines the outputs to the affine plane {(c - b, c, c + b)}, on which the loss is a convex
+quadratic; every local minimum is then global (r must be orthogonal to 1, x and x^3 = a^2 x).
+Prop IV.2's generator therefore draws inputs that are not symmetric about 0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from landscape.oracles.classify import PointClass, classify
+from landscape.oracles.landscapes import DTYPE
+from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
+from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
+from landscape.oracles.search import search
+from landscape.theorems.common import certified, certify
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+CURVATURE_MARGIN = 1e-3  # -lambda_max(K) must exceed this x |r| x max|x|^2 for the construction
+
+
+@dataclass(frozen=True, slots=True)
+class SigmoidInstance:
+    """Inputs X (d x n, as nested tuples) and the hidden width p."""
+
+    x: tuple[tuple[float, ...], ...]
+    width: int
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.array(self.x, dtype=np.float64)
+
+    def __repr__(self) -> str:
+        return f"SigmoidInstance(n={len(self.x[0])}, d={len(self.x)}, p={self.width}, x={self.x})"
+
+
+@dataclass(frozen=True, slots=True)
+class Construction:
+    """Outputs y and the duplicate-neuron point (W = w_0 in every row, v_j = V/p or mixed)."""
+
+    y: np.ndarray
+    point: np.ndarray
+    w0: np.ndarray
+    curvature: float  # -lambda_max(K), > 0 when the point is a minimum
+
+
+def _sigmoid(t: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-t))
+
+
+def _candidates(d: int, rng: np.random.Generator) -> list[np.ndarray]:
+    fixed = [np.full(d, s) / np.sqrt(d) for s in (1.0, -1.0, 0.5, 2.0, -2.0)]
+    return fixed + [rng.standard_normal(d) for _ in range(8)]
+
+
+def _residual(x: np.ndarray, w0: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float] | None:
+    """A unit r orthogonal to g and H's columns making K most negative definite (sampled)."""
+    z = w0 @ x
+    s = _sigmoid(z)
+    first, second = s * (1 - s), s * (1 - s) * (1 - 2 * s)
+    constraints = np.column_stack([s, (first[None, :] * x).T])
+    basis = np.linalg.svd(constraints, full_matrices=True)[0][:, constraints.shape[1]:]
+    if basis.shape[1] == 0:
+        return None
+    trials = [basis[:, i] for i in range(basis.shape[1])] + [basis @ rng.standard_normal(basis.shape[1]) for _ in range(64)]
+    best: tuple[np.ndarray, float] | None = None
+    for raw in trials:
+        for r in (raw / np.linalg.norm(raw), -raw / np.linalg.norm(raw)):
+            k = (x * (r * second)) @ x.T
+            curvature = -float(np.linalg.eigvalsh(k)[-1])
+            if best is None or curvature > best[1]:
+                best = (r, curvature)
+    return best
+
+
+def duplicate_neuron_point(x: np.ndarray, width: int, seed: int, signs: str = "positive") -> Construction | None:
+    """The construction of the module docstring; ``signs="mixed"`` gives v = (2V, -V, ...)
+    (a falsified variant drops the sign condition).  ``None`` if no w_0 tried gives K < 0."""
+    rng = np.random.default_rng(seed)
+    d = x.shape[0]
+    scale = float(np.abs(x).max()) ** 2 or 1.0
+    best: tuple[np.ndarray, np.ndarray, float] | None = None
+    for w0 in _candidates(d, rng):
+        found = _residual(x, w0, rng)
+        if found is not None and (best is None or found[1] > best[2]):
+            best = (w0, found[0], found[1])
+    if best is None or best[2] <= CURVATURE_MARGIN * scale:
+        return None
+    w0, r, curvature = best
+    total = 1.0
+    v = np.full(width, total / width)
+    if signs == "mixed" and width >= 2:
+        v = np.zeros(width)
+        v[0], v[1] = 2.0 * total, -total
+    y = total * _sigmoid(w0 @ x) + r
+    point = np.concatenate([np.tile(w0, width), v])
+    return Construction(y=y, point=point, w0=w0, curvature=curvature)
+
+
+def certify_construction(theorem_id: str, instance: SigmoidInstance, context: Context, signs: str = "positive",
+                         minimum_claimed_sub_optimal: bool = True) -> Evidence:
+    """Classify the constructed point against the interpolating optimum and certify it.
+
+    For the claim "every local minimum is global" a certified sub-optimal minimum is a
+    counterexample; for Prop IV.2 it is a witness (``role`` follows the theorem)."""
+    seed = context.seed_for(instance)
+    x = instance.array
+    built = duplicate_neuron_point(x, instance.width, seed, signs)
+    if built is None:
+        return Evidence(Outcome.SUPPORTS if theorem_id.endswith("claim") else Outcome.INCONCLUSIVE,
+                        f"{instance!r}: no w_0 gives a negative-definite K (construction unavailable)")
+    landscape = SigmoidNet(instance.width, x, built.y)
+    better, method = _better_point(landscape, context, seed)
+    better_value = float(landscape.loss(torch.as_tensor(better, dtype=DTYPE)[None])[0])
+    optimum = 0.0 if instance.width >= landscape.n else None
+    found = classify(landscape, built.point, optimum, context.tolerances, seed, context.budget.probe_directions)
+    counts = Counter({found.kind.value: 1})
+    where = f"sigmoid net p={instance.width}, n={landscape.n}, d={landscape.d}, x={instance.x}"
+    return _judge(theorem_id, landscape, built, found, counts, where, better, better_value, context, seed,
+                  minimum_claimed_sub_optimal, method)
+
+
+def _better_point(landscape: SigmoidNet, context: Context, seed: int) -> tuple[np.ndarray, str]:
+    """The interpolant when p >= n (loss 0 up to rounding); else the best point of a search."""
+    if landscape.width >= landscape.n:
+        point, condition = sigmoid_interpolant(landscape, seed)
+        return point, f"interpolant, feature matrix cond {condition:.3g}"
+    found = search(landscape, context.budget.restarts, context.budget.descent_steps, 10, seed, context.device)
+    best = int(np.argmin(found.losses))
+    return found.points[best], f"best of {found.starts} searched starts (p < n: no interpolant)"
+
+
+def _judge(theorem_id, landscape, built, found, counts, where, better, better_value, context, seed,
+           minimum_claimed_sub_optimal, method) -> Evidence:  # type: ignore[no-untyped-def]
+    is_claim = theorem_id == "sigmoid-wide-no-bad-min-claim"
+    if found.kind is PointClass.LOCAL_MINIMUM and better_value < found.loss - 1e-6 * landscape.loss_scale():
+        reached = minimum_checks(landscape, built.point, seed)
+        if reached is None:
+            return Evidence(Outcome.INCONCLUSIVE, f"{where}: classified a minimum but no radius/Morse-Bott certificate", None, counts)
+        level, checks = reached
+        checks.append(better_point_check(found.loss, better, better_value, method))
+        role = "counterexample" if is_claim else "witness"
+        claim = (f"{where}: duplicate-neuron point (w_0 = {np.round(built.w0, 4).tolist()}) is a sub-optimal local "
+                 f"minimum, loss {found.loss:.6g} > {better_value:.3g}; certification: {level}")
+        cert = certify(theorem_id, role, claim, landscape, built.point, found, context, seed, extra_checks=checks)
+        if cert is not None:
+            cert.facts["certification_level"] = level
+        return certified(Outcome.COUNTEREXAMPLE if is_claim else Outcome.WITNESS, claim, cert, counts, 0)
+    if not minimum_claimed_sub_optimal or theorem_id.startswith("variant-"):
+        claim = f"{where}: the claimed sub-optimal minimum is a {found.kind.value} [{found.level}], loss {found.loss:.6g}"
+        cert = certify(theorem_id, "counterexample", claim, landscape, built.point, found, context, seed)
+        return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
+    message = f"{where}: constructed point is a {found.kind.value} [{found.level}]"
+    return Evidence(Outcome.SUPPORTS if is_claim else Outcome.INCONCLUSIVE, message, None, counts)
+
+
+def _distinct_first_coordinate(n: int, d: int) -> st.SearchStrategy[tuple[tuple[float, ...], ...]]:
+    first = st.lists(st.integers(-6, 6), min_size=n, max_size=n, unique=True).map(lambda v: tuple(k / 2 for k in v))
+    others = st.lists(st.tuples(*[st.integers(-4, 4).map(lambda k: k / 2)] * n), min_size=d - 1, max_size=d - 1)
+    return st.tuples(first, others).map(lambda pair: (pair[0], *pair[1]))
+
+
+def wide_instances() -> st.SearchStrategy[SigmoidInstance]:
+    """Claim IV.1's hypotheses: p >= n, one input coordinate distinct across samples; n in 3..6,
+    d in 1..2, p in n..n+2."""
+    def build(n: int, d: int) -> st.SearchStrategy[SigmoidInstance]:
+        return st.builds(SigmoidInstance, _distinct_first_coordinate(n, d), st.integers(n, n + 2))
+
+    return st.tuples(st.integers(3, 6), st.integers(1, 2)).flatmap(lambda nd: build(*nd))
+
+
+def _not_symmetric(x: tuple[tuple[float, ...], ...]) -> bool:
+    values = set(x[0])
+    return values != {-v for v in values}
+
+
+def scalar_instances(min_n: int = 3, max_n: int = 6, symmetric_allowed: bool = False) -> st.SearchStrategy[SigmoidInstance]:
+    """Distinct scalar inputs (d = 1), n in [min_n, max_n], width p in n..n+2 (so that the
+    interpolant is the better point the certificate carries)."""
+    def build(n: int) -> st.SearchStrategy[SigmoidInstance]:
+        inputs = _distinct_first_coordinate(n, 1)
+        if not symmetric_allowed:
+            inputs = inputs.filter(_not_symmetric)
+        return st.builds(SigmoidInstance, inputs, st.integers(n, n + 2))
+
+    return st.integers(min_n, max_n).flatmap(build)
+
+
+def claim_check(instance: SigmoidInstance, context: Context) -> Evidence:
+    return certify_construction("sigmoid-wide-no-bad-min-claim", instance, context)
+
+
+def witness_check(instance: SigmoidInstance, context: Context) -> Evidence:
+    return certify_construction("sigmoid-suboptimal-local-min", instance, context)
+
+
+SIGMOID_WIDE_CLAIM = Theorem(
+    id="sigmoid-wide-no-bad-min-claim",
+    title="(published claim) Wide sigmoid nets, p >= n: every local minimum is global",
+    source="001 Claim IV.1 (as cited from [48]) and Prop IV.2 (Ding, Li, Sun)",
+    statement=(
+        "Claim: for $\\min_{v, W} \\sum_i (y_i - v\\,\\sigma(Wx_i))^2$ with sigmoid $\\sigma$, width $p \\ge n$ and one "
+        "input coordinate distinct across samples, every local minimum is global.  False: the harness constructs "
+        "outputs $y$ and a certified sub-optimal (non-strict, Morse-Bott) local minimum."
+    ),
+    expectation=Expectation.REFUTED,
+    instances=wide_instances,
+    check=claim_check,
+    hypotheses=("p >= n", "first input coordinate distinct across samples", "n in 3..6, d in 1..2"),
+)
+
+SIGMOID_SUBOPTIMAL = Theorem(
+    id="sigmoid-suboptimal-local-min",
+    title="Sigmoid nets: for n >= 3 distinct scalar inputs some outputs give a sub-optimal local minimum",
+    source="001 Prop IV.2",
+    statement=(
+        "For $n \\ge 3$ distinct scalar inputs there exist outputs $y$ such that the sigmoid network's loss has a "
+        "sub-optimal local minimum.  The harness constructs $y$ and the minimum and certifies it "
+        "(Morse-Bott: duplicate neurons give flat directions), sub-optimal against the interpolant."
+    ),
+    expectation=Expectation.WITNESSED,
+    instances=scalar_instances,
+    check=witness_check,
+    hypotheses=("n >= 3 distinct scalar inputs", "inputs not symmetric about 0 (see the module note)", "p in n..n+2"),
+)
+
+
+def _mixed_sign_check(instance: SigmoidInstance, context: Context) -> Evidence:
+    return certify_construction("variant-sigmoid-duplicate-neurons-any-sign", instance, context, signs="mixed",
+                                minimum_claimed_sub_optimal=False)
+
+
+def _two_inputs_check(instance: SigmoidInstance, context: Context) -> Evidence:
+    """With n = 2 (d = 1) no residual is orthogonal to g and H: the best the construction can do
+    is r = 0, which makes the duplicate-neuron point an interpolating (global) minimum."""
+    seed = context.seed_for(instance)
+    x = instance.array
+    w0 = np.ones(1)
+    y = _sigmoid(w0 @ x)
+    point = np.concatenate([np.tile(w0, instance.width), np.full(instance.width, 1.0 / instance.width)])
+    built = Construction(y=y, point=point, w0=w0, curvature=0.0)
+    landscape = SigmoidNet(instance.width, x, y)
+    found = classify(landscape, point, 0.0, context.tolerances, seed, context.budget.probe_directions)
+    where = f"sigmoid net p={instance.width}, n=2, x={instance.x}"
+    better, _ = sigmoid_interpolant(landscape, seed) if instance.width >= 2 else (point, 0.0)
+    return _judge("variant-sigmoid-two-inputs", landscape, built, found, Counter({found.kind.value: 1}), where,
+                  better, 0.0, context, seed, False, "interpolant")
+
+
+VARIANTS = [
+    Theorem(
+        id="variant-sigmoid-duplicate-neurons-any-sign",
+        title="(false) The duplicate-neuron point is a local minimum whatever the signs of v_j",
+        source="001 Prop IV.2 construction with the sign condition on v dropped",
+        statement="Dropped hypothesis: with output weights of mixed signs the construction's point is claimed a minimum.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: st.builds(SigmoidInstance, st.integers(3, 5).flatmap(lambda n: _distinct_first_coordinate(n, 1)),
+                                    st.integers(2, 4)),
+        check=_mixed_sign_check,
+        hypotheses=("p >= 2", "v = (2V, -V, 0, ...)"),
+        falsifies="sigmoid-wide-no-bad-min-claim",
+    ),
+    Theorem(
+        id="variant-sigmoid-two-inputs",
+        title="(false) Two distinct inputs already give a sigmoid net a sub-optimal local minimum",
+        source="001 Prop IV.2 with n >= 3 dropped",
+        statement="Dropped hypothesis: with $n = 2$ the construction's point is claimed a sub-optimal minimum; it is global.",
+        expectation=Expectation.WITNESSED,
+        instances=lambda: st.builds(SigmoidInstance, _distinct_first_coordinate(2, 1), st.integers(2, 3)),
+        check=_two_inputs_check,
+        hypotheses=("n = 2",),
+        falsifies="sigmoid-suboptimal-local-min",
+    ),
+]
+
+THEOREMS = [SIGMOID_WIDE_CLAIM, SIGMOID_SUBOPTIMAL]
