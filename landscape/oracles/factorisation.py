@@ -37,6 +37,7 @@ class MatrixFactorisation(Landscape):
     """Problem (1.33) of seed 003 at width ``width``; theta = (U row-major, V row-major)."""
 
     family = "matrix-factorisation"
+    exact_taylor = True
 
     def __init__(self, y: Any, lam: float, width: int) -> None:
         self.y = as_finite_matrix("Y", y)

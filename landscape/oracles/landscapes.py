@@ -36,6 +36,9 @@ class Landscape(ABC):
 
     family: ClassVar[str]
     n_params: int
+    # True where ``taylor_coefficients`` is a closed form (all orders at once, cheaply): the
+    # leading term is then read off it instead of from nested derivatives, order by order.
+    exact_taylor: ClassVar[bool] = False
 
     @abstractmethod
     def loss(self, theta: Tensor) -> Tensor:
@@ -102,6 +105,13 @@ class Landscape(ABC):
         """The lowest order k >= 1 with |c_k| > ``floor`` along ``direction`` (or None), and the
         coefficients c_0..c_k computed so far.  Orders are computed one at a time and the search
         stops at the first non-zero one, since each nested derivative doubles the cost."""
+        if self.exact_taylor:
+            coefficients = self.taylor_coefficients(theta, direction, max_order)
+            for k in range(1, max_order + 1):
+                if abs(coefficients[k]) > floor:
+                    return k, coefficients[: k + 1]
+            return None, coefficients
+
         def along(t: Tensor) -> Tensor:
             return self.loss_single(theta + t * direction)
 
@@ -174,6 +184,7 @@ class DeepLinear(Landscape):
     """
 
     family = "deep-linear"
+    exact_taylor = True
 
     def __init__(self, widths: tuple[int, ...] | list[int], x: Any, y: Any) -> None:
         widths = tuple(int(w) for w in widths)
@@ -287,15 +298,6 @@ class DeepLinear(Landscape):
             for j, zj in enumerate(z_coeffs):
                 coefficients[i + j] += float(((zi @ sxx) * zj).sum())
         return (coefficients + [0.0] * max(0, order - degree))[: order + 1]
-
-    def leading_taylor_term(
-        self, theta: Tensor, direction: Tensor, floor: float, max_order: int
-    ) -> tuple[int | None, list[float]]:
-        coefficients = self.taylor_coefficients(theta, direction, max_order)
-        for k in range(1, max_order + 1):
-            if abs(coefficients[k]) > floor:
-                return k, coefficients[: k + 1]
-        return None, coefficients
 
     def flat_directions(self, theta: np.ndarray) -> np.ndarray:
         """Tangents of the orbit W_l -> A_l W_l A_{l-1}^{-1} (A_l invertible, hidden l).

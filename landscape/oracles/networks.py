@@ -86,6 +86,7 @@ class SingleNeuron(Landscape):
     r""":math:`F(w, v) = (y - v\,\phi(wx))^2`, ``theta = (w, v)`` (seed 001 Prop IV.1)."""
 
     family = "single-neuron"
+    exact_taylor = True
     n_params = 2
 
     def __init__(self, activation: str, x: float, y: float) -> None:
@@ -132,15 +133,6 @@ class SingleNeuron(Landscape):
         function = sympy.lambdify(t, moved, "mpmath")
         with mpmath.workdps(40):
             return [float(c) for c in mpmath.taylor(function, 0, order)]
-
-    def leading_taylor_term(
-        self, theta: Tensor, direction: Tensor, floor: float, max_order: int
-    ) -> tuple[int | None, list[float]]:
-        coefficients = self.taylor_coefficients(theta, direction, max_order)
-        for k in range(1, max_order + 1):
-            if abs(coefficients[k]) > floor:
-                return k, coefficients[: k + 1]
-        return None, coefficients
 
     def flat_directions(self, theta: np.ndarray) -> np.ndarray | None:
         """Where phi vanishes on a whole neighbourhood of wx (a dead ReLU) the loss is locally
