@@ -139,6 +139,7 @@ class Classification:
 
 
 MAX_TAYLOR_ORDER = 8
+CLASSIFY_CHUNK_BYTES = 512 * 2**20  # Hessians + eigenvectors held at once by classify_batch
 # The perturbation test counts a drop below f(x) - ROUNDING_MARGIN * eps * loss_scale: anything
 # smaller could be rounding in the loss evaluation itself.  Lower loss at radius r only shows
 # descent at that radius, so it must be found at every radius of the shrinking sequence.
@@ -169,21 +170,24 @@ def classify_batch(
     seed: int = 0,
     probe_directions: int = 64,
 ) -> list[Classification]:
-    """Classify every row of ``points``; gradients, Hessians and spectra are batched."""
+    """Classify every row of ``points``; gradients, Hessians and spectra are batched, in chunks
+    whose Hessians and eigenvectors take at most :data:`CLASSIFY_CHUNK_BYTES`."""
     theta = torch.as_tensor(np.asarray(points, dtype=np.float64), dtype=DTYPE)
-    losses = landscape.loss(theta).numpy()
-    grads = landscape.gradient(theta).norm(dim=1).numpy()
-    hessians = landscape.hessian(theta)
-    eigenvalues, eigenvectors = torch.linalg.eigh(hessians)
+    chunk = max(1, CLASSIFY_CHUNK_BYTES // (2 * 8 * max(1, landscape.n_params) ** 2))
     results = []
-    for index in range(theta.shape[0]):
-        results.append(
-            _classify_one(
-                landscape, theta[index], float(losses[index]), float(grads[index]),
-                eigenvalues[index].numpy(), eigenvectors[index].numpy(), optimum, tolerances,
-                seed + index, probe_directions,
+    for first in range(0, theta.shape[0], chunk):
+        part = theta[first : first + chunk]
+        losses = landscape.loss(part).numpy()
+        grads = landscape.gradient(part).norm(dim=1).numpy()
+        eigenvalues, eigenvectors = torch.linalg.eigh(landscape.hessian(part))
+        for offset in range(part.shape[0]):
+            results.append(
+                _classify_one(
+                    landscape, part[offset], float(losses[offset]), float(grads[offset]),
+                    eigenvalues[offset].numpy(), eigenvectors[offset].numpy(), optimum, tolerances,
+                    seed + first + offset, probe_directions,
+                )
             )
-        )
     return results
 
 

@@ -69,3 +69,21 @@ def test_lanczos_and_power_iteration_find_the_extreme_eigenvalues(landscape):
     )
     dominant = exact[0][exact[0].abs().argmax()]  # power iteration finds the largest |eigenvalue|, signed
     assert top == pytest.approx(float(dominant), rel=1e-4)
+
+
+def test_a_hundred_thousand_starts_of_a_small_net_run_in_bounded_memory():
+    """Chunked descent and refinement: 100,000 starts of the toy (vw - 1)^2 net."""
+    toy = DeepLinear((1, 1, 1), [[1.0]], [[1.0]])
+    found = search(toy, starts=100_000, descent_steps=3, refine_steps=1, seed=0)
+    assert found.points.shape == (100_000, 2) and np.isfinite(found.losses).all()
+
+
+def test_classification_is_chunked_and_matches_one_by_one(landscape, monkeypatch):
+    from landscape.oracles import classify as classify_module
+
+    points = search(landscape, starts=6, descent_steps=200, refine_steps=20, seed=4).points
+    whole = classify_module.classify_batch(landscape, points)
+    monkeypatch.setattr(classify_module, "CLASSIFY_CHUNK_BYTES", 2 * 8 * landscape.n_params**2 * 2)  # 2 per chunk
+    chunked = classify_module.classify_batch(landscape, points)
+    assert [c.kind for c in whole] == [c.kind for c in chunked]
+    assert [c.loss for c in whole] == [c.loss for c in chunked]
