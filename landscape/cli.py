@@ -94,9 +94,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        kept = f" in {args.json}" if getattr(args, "json", None) else ""
-        print(f"landscape: interrupted; records already written are kept{kept}", file=sys.stderr)
+        print(f"landscape: interrupted; {_kept_records(args)}", file=sys.stderr)
         return 130
+
+
+def _kept_records(args: argparse.Namespace) -> str:
+    """What an interrupted run leaves behind, in words."""
+    files = [f for f in (getattr(args, "json", None), getattr(args, "report", None)) if f is not None]
+    if not files:
+        return "no records were being written (use --json FILE or --report DIR to keep them)"
+    kept = []
+    for target in files:
+        path = target / "results.jsonl" if target == getattr(args, "report", None) else target
+        count = sum(1 for line in path.read_text().splitlines() if line.strip()) if path.exists() else 0
+        kept.append(f"{count} record{'' if count == 1 else 's'} in {path}")
+    return "kept " + " and ".join(kept) + " (render them with `landscape report`)"
 
 
 def command_list(args: argparse.Namespace, out: TextIO) -> int:

@@ -177,11 +177,15 @@ def test_a_crash_is_recorded_and_ctrl_c_keeps_the_records(tmp_path):
             process.kill()
             process.communicate()
     assert process.returncode == 130, out + err
-    assert err.strip() == f"landscape: interrupted; records already written are kept in {records}", err
+    assert err.strip() == f"landscape: interrupted; kept 2 records in {records} (render them with `landscape report`)", err
     kept = read_records([records])
     assert [(r["theorem_id"], r["verdict"]) for r in kept] == [("crashes", "error"), ("fine", "holds")]
     assert "ZeroDivisionError: division by zero (at faults.py:" in kept[0]["message"]
     assert "crashes" in out and "error" in out
+    from landscape.cli import main
+
+    assert main(["report", str(records), "--out", str(tmp_path / "report")]) == 0  # the kept records still render
+    assert (tmp_path / "report" / "index.html").is_file()
 
 
 def test_pytest_failures_say_how_to_reproduce(tmp_path):
