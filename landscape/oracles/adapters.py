@@ -114,16 +114,11 @@ class UserLandscape(Landscape):
         self._tensors(theta.device)
         return torch.func.vmap(self.loss_single)(theta)
 
-    def gradient(self, theta: Tensor) -> Tensor:
-        """Reverse mode through the batched loss (the rows are independent, so the gradient of
-        the sum is the batch of gradients); cheaper than ``vmap(grad)`` for small P."""
-        with torch.enable_grad():
-            point = theta.detach().requires_grad_(True)
-            return torch.autograd.grad(self.loss(point).sum(), point)[0]
-
     def hessian(self, theta: Tensor) -> Tensor:
         """Reverse-over-reverse: the gradient's backward pass along each unit vector, batched
-        (``is_grads_batched``); symmetrised."""
+        (``is_grads_batched``); symmetrised.  Unlike the base class's forward-over-reverse, this
+        never evaluates the loss inside a ``torch.func`` transform, where the data cache of
+        :meth:`_tensors` must not be filled.  (The gradient is the base class's.)"""
         with torch.enable_grad():
             point = theta.detach().requires_grad_(True)
             gradient = torch.autograd.grad(self.loss(point).sum(), point, create_graph=True)[0]

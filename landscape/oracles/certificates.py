@@ -23,7 +23,7 @@ import torch
 from landscape.errors import CertificateError, DataError, InvalidArgument
 from landscape.oracles.builders import source_checks
 from landscape.oracles.classify import Tolerances, classify
-from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec
+from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec, loss_at
 
 SCHEMA = "landscape-certificate"
 SCHEMA_VERSION = 1
@@ -152,9 +152,6 @@ def run_check(entry: dict[str, Any], landscape: Landscape, point: np.ndarray, to
         return CheckResult(str(name), False, f"malformed arguments: {exc}")
 
 
-def _loss(landscape: Landscape, point: np.ndarray) -> float:
-    return float(landscape.loss(torch.as_tensor(point, dtype=DTYPE)[None])[0])
-
 
 @check("classification")
 def _check_classification(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
@@ -176,7 +173,7 @@ def _check_classification(landscape: Landscape, point: np.ndarray, tol: Toleranc
 @check("loss")
 def _check_loss(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     recorded = float(args["value"])
-    value = _loss(landscape, point)
+    value = loss_at(landscape, point)
     allowed = tol.loss * max(landscape.loss_scale(), abs(value))
     passed = abs(value - recorded) <= allowed
     return CheckResult("loss", passed, f"recorded {recorded:.15g}, recomputed {value:.15g} (allowed difference {allowed:.2g})")
@@ -194,7 +191,7 @@ def _check_optimum(landscape: Landscape, point: np.ndarray, tol: Tolerances, arg
     passed = abs(optimum.value - recorded) <= allowed
     detail = f"recorded optimum {recorded:.15g}, recomputed {optimum.value:.15g} ({optimum.method})"
     if "gap_at_least" in args:
-        gap = _loss(landscape, point) - optimum.value
+        gap = loss_at(landscape, point) - optimum.value
         passed = passed and gap >= float(args["gap_at_least"])
         detail += f"; loss - optimum = {gap:.6g} >= {float(args['gap_at_least']):.3g}"
     return CheckResult("optimum", passed, detail)
@@ -206,7 +203,7 @@ def _check_descent(landscape: Landscape, point: np.ndarray, tol: Tolerances, arg
     steps = np.asarray(args["steps"], dtype=np.float64)
     if direction.shape != point.shape or steps.size == 0:
         return CheckResult("descent", False, "direction has the wrong length or no step lengths recorded")
-    base = _loss(landscape, point)
+    base = loss_at(landscape, point)
     trial = torch.as_tensor(point[None, :] + steps[:, None] * direction[None, :], dtype=DTYPE)
     values = landscape.loss(trial).numpy()
     threshold = base - tol.descent * max(landscape.loss_scale(), abs(base))

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.landscapes import DTYPE, Landscape, as_finite_matrix, register_family
+from landscape.oracles.landscapes import DTYPE, Landscape, as_finite_matrix, loss_at, register_family
 from landscape.oracles.optimum import Optimum, register_optimum
 
 
@@ -209,7 +209,7 @@ def factorisation_optimum(landscape: MatrixFactorisation) -> Optimum:
     v = np.zeros((landscape.n0, landscape.width))
     u[:, :keep], v[:, :keep] = left[:, :keep] * root, right_t[:keep].T * root
     point = landscape.flatten(u, v)
-    value = float(landscape.loss(torch.as_tensor(point, dtype=DTYPE)[None])[0])
+    value = loss_at(landscape, point)
     return Optimum(value=value, point=point, method=f"singular value thresholding, width {landscape.width} (closed form)")
 
 

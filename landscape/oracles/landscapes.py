@@ -143,6 +143,16 @@ class Landscape(ABC):
         return scale * torch.randn(count, self.n_params, generator=generator, dtype=DTYPE)
 
 
+def loss_at(landscape: Landscape, point: Any) -> float:
+    """The loss at one point given as an array of floats, evaluated in float64."""
+    return float(landscape.loss(torch.as_tensor(np.asarray(point, dtype=np.float64), dtype=DTYPE)[None])[0])
+
+
+def losses_at(landscape: Landscape, points: Any) -> np.ndarray:
+    """The loss at each row of ``points`` (an array of floats), evaluated in float64."""
+    return landscape.loss(torch.as_tensor(np.asarray(points, dtype=np.float64), dtype=DTYPE)).numpy()
+
+
 def _differentiate(function: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     def derivative(t: Tensor) -> Tensor:
         return torch.func.jvp(function, (t,), (torch.ones_like(t),))[1]

@@ -30,7 +30,7 @@ import torch
 
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, losses_at
 
 SAMPLES_PER_SEGMENT = 65
 ROUNDING_ALLOWANCE = 1e-12  # times sum |c_k| of a segment polynomial: float64 coefficient error
@@ -89,9 +89,6 @@ def segment_maximum(landscape: Landscape, a: np.ndarray, b: np.ndarray) -> tuple
     values = landscape.loss(torch.as_tensor(a[None] + t * (b - a)[None], dtype=DTYPE)).numpy()
     return float(values.max()), False
 
-
-def _losses(landscape: Landscape, points: np.ndarray) -> np.ndarray:
-    return landscape.loss(torch.as_tensor(points, dtype=DTYPE)).numpy()
 
 
 def project_below(
@@ -157,7 +154,7 @@ def find_path(
     hyperplane to F <= level - margin, margin = ``margin_fraction`` x (level - max(F(start), F(end))),
     so that shrinking segments certify by continuity."""
     rng = np.random.default_rng(seed)
-    ends = _losses(landscape, np.stack([start, end]))
+    ends = losses_at(landscape, np.stack([start, end]))
     if ends.max() > level:
         return PathResult(np.stack([start, end]), level, False, False, float(ends.max()), 0, "an end point is above the level")
     if np.array_equal(start, end):
@@ -204,7 +201,7 @@ def check_separating_coordinate(landscape: Landscape, point: np.ndarray, tol: To
     on {theta_i = 0}: the two points lie in different components of the sublevel set."""
     other = np.asarray(args["other"], dtype=np.float64)
     i, level = int(args["coordinate"]), float(args["level"])
-    values = _losses(landscape, np.stack([point, other]))
+    values = losses_at(landscape, np.stack([point, other]))
     bound_of = _ZERO_SET_BOUNDS.get(landscape.family)
     bound = None if bound_of is None else bound_of(landscape, i)
     passed = bool(values.max() <= level and point[i] * other[i] < 0 and bound is not None and bound > level)

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.landscapes import DTYPE, Landscape, as_finite_matrix, register_family
+from landscape.oracles.landscapes import DTYPE, Landscape, as_finite_matrix, loss_at, register_family
 
 
 class ReluWeightDecay(Landscape):
@@ -174,7 +174,7 @@ def dual_bound(landscape: ReluWeightDecay, point: np.ndarray) -> tuple[float, fl
     polar = relu_polar(landscape.x, residual).value
     q = residual * min(1.0, landscape.lam / polar) if polar > 0 else residual
     dual = float((landscape.y * q).sum()) - 0.5 * float((q**2).sum())
-    value = float(landscape.loss(torch.as_tensor(point, dtype=DTYPE)[None])[0])
+    value = loss_at(landscape, point)
     return value - dual, polar
 
 

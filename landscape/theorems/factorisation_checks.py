@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import Tolerances
@@ -22,7 +21,7 @@ from landscape.oracles.factorisation import (
     polar_solution,
     residual_at,
 )
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.oracles.landscapes import Landscape, loss_at
 
 # A product UV^T counts as equal to Y when ||UV^T - Y||_F <= FACTOR_RTOL ||Y||_F (rounding of a
 # few matrix products is ~1e-15 relative).
@@ -37,9 +36,6 @@ def _needs_factorisation(landscape: Landscape, name: str) -> CheckResult | None:
         return None
     return CheckResult(name, False, f"landscape family {landscape.family!r} is not matrix-factorisation")
 
-
-def _loss(landscape: Landscape, point: np.ndarray) -> float:
-    return float(landscape.loss(torch.as_tensor(point, dtype=DTYPE)[None])[0])
 
 
 @check("variational-form")
@@ -88,7 +84,7 @@ def check_convex_gap(landscape: Landscape, point: np.ndarray, tol: Tolerances, a
     problem = _needs_factorisation(landscape, "convex-gap")
     if problem:
         return problem
-    gap = _loss(landscape, point) - convex_optimum(landscape.y, landscape.lam)
+    gap = loss_at(landscape, point) - convex_optimum(landscape.y, landscape.lam)
     passed = True
     if "at_least" in args:
         passed &= gap >= float(args["at_least"])
@@ -121,12 +117,12 @@ def check_polar_escape(landscape: Landscape, point: np.ndarray, tol: Tolerances,
     _, _, residual = residual_at(landscape, point)
     target = landscape.y if args.get("source", "residual") == "data" else residual
     polar = polar_solution(target)
-    base = _loss(landscape, point)
+    base = loss_at(landscape, point)
     threshold = base - tol.descent * max(landscape.loss_scale(), abs(base))
     changes = []
     for eps in args["eps"]:
         wider, trial = appended(landscape, point, polar.left, polar.right, float(eps))
-        changes.append(_loss(wider, trial) - base)
+        changes.append(loss_at(wider, trial) - base)
     decreased = [base + c < threshold for c in changes]
     expect = args["expect"]
     passed = all(decreased) if expect == "decrease" else not any(decreased)

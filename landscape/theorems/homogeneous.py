@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.oracles.landscapes import DTYPE, Landscape, loss_at
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
 from landscape.oracles.factorisation import MatrixFactorisation, convex_optimum, polar_solution, residual_at
 from landscape.oracles.paths import polynomial_maximum
@@ -70,15 +70,12 @@ def relu_instances(draw: st.DrawFn, min_width: int = 3, max_width: int = 4, extr
     return ReluInstance(inputs, outputs, 0.2, width)
 
 
-def _loss(landscape: Landscape, point: np.ndarray) -> float:
-    return float(landscape.loss(torch.as_tensor(point, dtype=DTYPE)[None])[0])
-
 
 @check("lower-point")
 def check_lower_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Another point ``other`` of the same landscape has F lower by more than ``margin``."""
     other = np.asarray(args["other"], dtype=np.float64)
-    here, there = _loss(landscape, point), _loss(landscape, other)
+    here, there = loss_at(landscape, point), loss_at(landscape, other)
     passed = other.shape == point.shape and there < here - float(args["margin"])
     return CheckResult("lower-point", passed, f"F(point) = {here:.12g}, F(other) = {there:.12g}, margin {float(args['margin']):.3g}")
 
@@ -91,8 +88,8 @@ def check_relu_escape(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
         return CheckResult("relu-escape", False, "needs a relu-weight-decay landscape")
     polar = relu_polar(landscape.x, landscape.residual(point))
     wider, start = widened(landscape, point)
-    base = _loss(landscape, point)
-    changes = [_loss(wider, with_unit(wider, start, wider.width - 1, polar.inner, polar.outer, math.sqrt(eps))) - base for eps in args["eps"]]
+    base = loss_at(landscape, point)
+    changes = [loss_at(wider, with_unit(wider, start, wider.width - 1, polar.inner, polar.outer, math.sqrt(eps))) - base for eps in args["eps"]]
     passed = all(c < -tol.descent * landscape.loss_scale() for c in changes)
     return CheckResult("relu-escape", passed, f"Omega°(R) = {polar.value:.6g}, lambda = {landscape.lam:.6g}; F change: " + ", ".join(f"{c:.3g}" for c in changes))
 
@@ -131,7 +128,7 @@ def mf_dual_gap(landscape: MatrixFactorisation, point: np.ndarray) -> float:
     _, _, residual = residual_at(landscape, point)
     polar = polar_solution(residual).value
     q = residual * min(1.0, landscape.lam / polar) if polar > 0 else residual
-    value = _loss(landscape, point)
+    value = loss_at(landscape, point)
     return value - (float((landscape.y * q).sum()) - 0.5 * float((q**2).sum()))
 
 
@@ -162,7 +159,7 @@ def zero_subnetwork_check(theorem_id: str):
             column = zero_column(landscape, point)
             if column is None or not kind.kind.is_minimum:
                 continue
-            gap = _loss(landscape, point) - best
+            gap = loss_at(landscape, point) - best
             if gap > context.tolerances.loss * max(scale, abs(best)):
                 claim = f"{label}: a local minimum with zero pair {column} above the convex optimum by {gap:.6g}"
                 checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
@@ -294,7 +291,7 @@ def unequal_degree_check(theorem_id: str):
         found = classify(landscape, origin, None, context.tolerances, seed)
         lower = np.full(depth, abs(y) ** (1.0 / depth))
         lower[0] *= math.copysign(1.0, y)
-        drop = _loss(landscape, origin) - _loss(landscape, lower)
+        drop = loss_at(landscape, origin) - loss_at(landscape, lower)
         if found.kind is not PointClass.LOCAL_MINIMUM or drop <= 0:
             return Evidence(Outcome.INCONCLUSIVE, f"origin is a {found.kind.value}; drop {drop:.3g}", None, Counter({found.kind.value: 1}), 0)
         claim = f"depth {depth}, y = {y}: the origin is a strict local minimum with F = {found.loss:.6g} while F = {found.loss - drop:.6g} elsewhere"

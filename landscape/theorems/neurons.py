@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 import sympy
-import torch
 from hypothesis import strategies as st
 
 from landscape.oracles.activation_zeros import Zero, predicts_bad_minimum, side_sign, zeros
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.oracles.landscapes import Landscape, loss_at
 from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
 from landscape.oracles.networks import ACTIVATIONS, T, SingleNeuron, activation_named, single_neuron_optimum
 from landscape.oracles.symbolic import exact
@@ -118,7 +117,7 @@ def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, poi
         return found, None, "no minimum certificate"
     level, checks = reached
     level = "exact sign argument + " + level
-    better_value = float(landscape.loss(torch.as_tensor(optimum.point, dtype=DTYPE)[None])[0])
+    better_value = loss_at(landscape, optimum.point)
     w0 = _exact_zero_weight(landscape, point)
     checks += [{"name": "single-neuron-sign-argument", "args": {"w0": str(w0)}},
                better_point_check(found.loss, optimum.point, better_value, optimum.method)]

@@ -24,11 +24,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify_batch
-from landscape.oracles.landscapes import DTYPE
+from landscape.oracles.landscapes import loss_at
 from landscape.oracles.minimum_certificate import better_point_check, strict_minimum_radius
 from landscape.oracles.networks import ReluTeacher, relu_teacher_optimum
 from landscape.oracles.search import search
@@ -97,7 +96,7 @@ def spurious_check(theorem_id: str, claim_no_spurious: bool = False):  # type: i
         landscape = ReluTeacher(witness.size, witness.size)
         kind = classify_batch(landscape, point[None], 0.0, context.tolerances, seed, 4)[0]
         teacher = relu_teacher_optimum(landscape)
-        teacher_loss = float(landscape.loss(torch.as_tensor(teacher.point, dtype=DTYPE)[None])[0])
+        teacher_loss = loss_at(landscape, teacher.point)
         checks = [{"name": "strict-minimum-radius", "args": {"level": radius["level"], "ball_radius": radius["ball_radius"], "seed": seed}},
                   better_point_check(loss, teacher.point, teacher_loss, teacher.method)]
         claim = (f"k = n = {witness.size}: descent from Xavier initialisation ends at a spurious strict local minimum, "

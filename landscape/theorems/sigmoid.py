@@ -30,11 +30,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
-from landscape.oracles.landscapes import DTYPE
+from landscape.oracles.landscapes import loss_at
 from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
 from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
 from landscape.oracles.search import search
@@ -136,7 +135,7 @@ def certify_construction(theorem_id: str, instance: SigmoidInstance, context: Co
                         f"{instance!r}: no w_0 gives a negative-definite K (construction unavailable)")
     landscape = SigmoidNet(instance.width, x, built.y)
     better, method = _better_point(landscape, context, seed)
-    better_value = float(landscape.loss(torch.as_tensor(better, dtype=DTYPE)[None])[0])
+    better_value = loss_at(landscape, better)
     optimum = 0.0 if instance.width >= landscape.n else None
     found = classify(landscape, built.point, optimum, context.tolerances, seed, context.budget.probe_directions)
     counts = Counter({found.kind.value: 1})
