@@ -107,7 +107,8 @@ def theorems_in(path: Path | str) -> list[Theorem]:
 def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -> list[Theorem]:
     """What ``landscape verify`` runs.
 
-    Without ``file``: the named ids, else the catalogue (plus its variants with ``variants``).
+    Without ``file``: the named ids, else the catalogue; with ``variants``, also the falsified
+    variants of what was chosen (all of them when no id is named).
     With ``file``: the named ids among the file's theorems and the catalogue (a file theorem
     may not reuse a catalogue id), else every theorem and variant the file defines.
     """
@@ -116,7 +117,8 @@ def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -
     if file is None:
         theorems = [REGISTRY.get(i) for i in ids] if ids else REGISTRY.catalogue()
         if variants:
-            theorems += [v for v in REGISTRY.variants() if v not in theorems]
+            named = {t.id for t in theorems}
+            theorems += [v for v in REGISTRY.variants() if v not in theorems and (not ids or v.falsifies in named)]
         return theorems
     own = theorems_in(file)
     if not ids:

@@ -92,3 +92,13 @@ def test_unreadable_certificate_is_exit_2(tmp_path):
     path.write_text("{ not json")
     result = run("replay", str(path))
     assert result.returncode == 2 and "not valid JSON" in result.stderr
+
+
+def test_variants_with_ids_adds_only_their_variants():
+    from landscape.userfiles import chosen_theorems
+
+    chosen = chosen_theorems(["toy-vw-no-bad-min"], None, variants=True)
+    assert chosen[0].id == "toy-vw-no-bad-min"
+    assert len(chosen) > 1 and all(t.falsifies == "toy-vw-no-bad-min" for t in chosen[1:])
+    everything = chosen_theorems([], None, variants=True)
+    assert {t.id for t in everything} >= {t.id for t in chosen} and len(everything) > len(chosen)

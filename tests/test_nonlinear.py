@@ -13,9 +13,18 @@ from landscape.oracles.activation_zeros import predicts_bad_minimum
 from landscape.oracles.certificates import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.infinity import exact_path_proof, find_power_law_paths
-from landscape.oracles.landscapes import DTYPE, DeepLinear
-from landscape.oracles.minimum_certificate import morse_bott_figures, strict_minimum_radius
-from landscape.oracles.networks import ACTIVATIONS, SigmoidNet, SingleNeuron, relu_kernel
+from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.oracles.minimum_certificate import (
+    morse_bott_figures,
+    strict_minimum_radius,
+)
+from landscape.oracles.networks import (
+    ACTIVATIONS,
+    ReluTeacher,
+    SigmoidNet,
+    SingleNeuron,
+    relu_kernel,
+)
 from landscape.theorems.sigmoid import duplicate_neuron_point
 
 # Prop IV.1's criterion, by hand: a zero of phi that is a local extremum.
@@ -95,6 +104,32 @@ def test_relu_kernel_matches_monte_carlo():
     sampled = np.mean(np.maximum(x @ a, 0) * np.maximum(x @ b, 0))
     closed = float(relu_kernel(torch.tensor(a)[None], torch.tensor(b)[None])[0, 0])
     assert closed == pytest.approx(sampled, rel=0.02)
+
+
+def test_relu_teacher_closed_form_gradient_matches_autograd():
+    landscape = ReluTeacher(5, 5)
+    theta = landscape.random_points(64, torch.Generator().manual_seed(0))
+    automatic = Landscape.gradient(landscape, theta)  # autograd through relu_kernel
+    torch.testing.assert_close(landscape.gradient(theta), automatic, rtol=1e-10, atol=1e-12)
+
+
+def test_relu_teacher_third_derivative_bound_dominates_exact_derivatives():
+    """|d^3/dt^3 F(W + t u)| at t = 0 (three nested forward-mode derivatives) never exceeds the
+    analytic bound at radius 0, including near-parallel rows where the bound's proof is tight."""
+    landscape = ReluTeacher(3, 3)
+    generator = torch.Generator().manual_seed(1)
+    for trial in range(60):
+        scale = 0.3 + float(torch.rand(1, generator=generator))
+        w = scale * torch.eye(3, dtype=torch.float64) + 0.05 * torch.randn(3, 3, generator=generator, dtype=torch.float64)
+        if trial % 2:
+            w[1] = w[0] + 1e-3 * torch.randn(3, generator=generator, dtype=torch.float64)
+        w = w.reshape(-1)
+        u = torch.randn(9, generator=generator, dtype=torch.float64)
+        u /= u.norm()
+        along = lambda t, w=w, u=u: landscape.loss((w + t * u)[None])[0]
+        third = torch.func.jacfwd(torch.func.jacfwd(torch.func.jacfwd(along)))(torch.zeros((), dtype=torch.float64))
+        assert abs(float(third)) <= landscape.third_derivative_bound(w.numpy(), 0.0)
+    assert landscape.third_derivative_bound(np.zeros(9), 0.1) == float("inf")
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from landscape.theorems import (
     linear_identities,
     linear_saddles,
     neurons,
+    relu,
     sigmoid,
     sublevel,
     toy,
@@ -23,7 +24,7 @@ from landscape.theorems.registry import Registry
 
 # Tier 1 first (the headline results), then Tier 2, as in THEOREMS.md.
 FAMILIES = (
-    linear, toy, sigmoid, neurons, infinity,
+    linear, toy, sigmoid, neurons, infinity, relu,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
 )
 
@@ -42,4 +43,4 @@ def build_registry() -> Registry:
 
 REGISTRY = build_registry()
 
-__all__ = ["REGISTRY", "Registry", "Theorem", "Expectation", "Evidence", "Outcome", "Context", "build_registry"]
+__all__ = ["REGISTRY", "Context", "Evidence", "Expectation", "Outcome", "Registry", "Theorem", "build_registry"]
