@@ -33,7 +33,8 @@ from landscape.oracles.relu import ReluWeightDecay
 SNAP_RTOL = 1e-3  # a unit with norm below this x the largest unit's norm is snapped to zero
 KINK_RTOL = 1e-3  # |w_i^T x_j| <= this x ||w_i|| ||x_j|| is read as a kink (held at exactly 0)
 NEWTON_STEPS = 30
-GRADIENT_RTOL = 1e-13  # Newton stops at ||grad|| <= this x loss scale
+GRADIENT_RTOL = 1e-13
+ROUNDING = 8 * float(np.finfo(np.float64).eps)  # Newton stops at ||grad|| <= this x loss scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,7 @@ def _newton(loss, start: np.ndarray, floor: float) -> np.ndarray:
             step = torch.linalg.solve(hess + damping * torch.eye(theta.numel(), dtype=DTYPE), grad)
             trial = theta - step
             trial_value = float(loss(trial))
-            if trial_value <= value:
+            if trial_value <= value + ROUNDING * abs(value):  # near the minimum F changes below its rounding
                 theta, value, damping = trial, trial_value, max(damping / 10, 1e-12)
                 break
             damping *= 10
@@ -180,7 +181,7 @@ def polish(landscape: ReluWeightDecay, point: np.ndarray, rounds: int = 3) -> np
         solved = _from_piece(landscape, _newton(_piece_loss(landscape, pattern, bases), start, floor), pattern, bases)
         # When the piece's minimiser leaves the pattern, go part of the way (the next round reads
         # the samples it came close to as kinks).
-        candidates = [held, solved] + [held + 0.5**k * (solved - held) for k in range(1, 12)]
+        candidates = [solved] + [held + 0.5**k * (solved - held) for k in range(1, 12)] + [held]
         for candidate in candidates:
             if consistent(landscape, candidate, pattern) and loss_at(landscape, candidate) <= best_value:
                 best, best_value = candidate, loss_at(landscape, candidate)
