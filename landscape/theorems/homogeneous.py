@@ -141,6 +141,20 @@ def zero_subnetwork_instances() -> st.SearchStrategy[FactorisationProblem]:
 
 
 def zero_subnetwork_check(theorem_id: str):
+    """Dispatch: the matrix pair (1.43) or the ReLU pair (:mod:`landscape.theorems.homogeneous_relu`)."""
+    matrix = matrix_zero_subnetwork_check(theorem_id)
+
+    def check(instance: FactorisationProblem | ReluInstance, context: Context) -> Evidence:
+        if isinstance(instance, ReluInstance):
+            from landscape.theorems.homogeneous_relu import relu_zero_unit_check
+
+            return relu_zero_unit_check(instance, context)
+        return matrix(instance, context)
+
+    return check
+
+
+def matrix_zero_subnetwork_check(theorem_id: str):
     r"""Property of 003 Thm 1.9 for the pair phi = u v^T, theta = (||u||^2 + ||v||^2)/2 of (1.43): at every
     certified local minimum (classifier) with an all-zero subnetwork, F equals the value of the convex
     problem (1.48) (closed form by SVT), and weak duality with Q = Y - Phi certifies the same optimum
@@ -183,9 +197,9 @@ HOMOGENEOUS_ZERO_SUBNETWORK_GLOBAL = Theorem(
         "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$ (the matrix instance (1.43)); the one-unit ReLU variant shows the zero unit matters."
     ),
     expectation=Expectation.HOLDS,
-    instances=zero_subnetwork_instances,
+    instances=lambda: st.one_of(zero_subnetwork_instances(), relu_instances(min_width=3, max_width=4)),
     check=zero_subnetwork_check("homogeneous-zero-subnetwork-global"),
-    hypotheses=("width > number of singular values above lambda (a zero pair is possible)",),
+    hypotheses=("width > number of singular values above lambda (a zero pair is possible)", "ReLU: X = [x; 1], n <= 3 samples, width 3-4"),
 )
 
 
@@ -240,6 +254,20 @@ def path_instances() -> st.SearchStrategy[FactorisationProblem]:
 
 
 def nonincreasing_path_check(theorem_id: str):
+    """Dispatch: the matrix pair (1.43) or the ReLU pair with r = n + 1 units."""
+    matrix = matrix_nonincreasing_path_check(theorem_id)
+
+    def check(instance: FactorisationProblem | ReluInstance, context: Context) -> Evidence:
+        if isinstance(instance, ReluInstance):
+            from landscape.theorems.homogeneous_relu import relu_path_check
+
+            return relu_path_check(instance, context)
+        return matrix(instance, context)
+
+    return check
+
+
+def matrix_nonincreasing_path_check(theorem_id: str):
     r"""Property of 003 Thm 1.10 for the pair (1.43) with r = n_2 n_0 + 1 > |phi| columns: from random
     initialisations, Armijo gradient descent traces a polygonal path whose every segment is certified
     non-increasing (exact quartic bound on dF/dt) and ends at a point certified globally optimal by
@@ -272,9 +300,9 @@ HOMOGENEOUS_NONINCREASING_PATH = Theorem(
         "gradient-descent paths, every segment certified non-increasing, ending at duality-certified global minima."
     ),
     expectation=Expectation.HOLDS,
-    instances=path_instances,
+    instances=lambda: st.one_of(path_instances(), relu_instances(extra_width_over_outputs=True)),
     check=nonincreasing_path_check("homogeneous-nonincreasing-path"),
-    hypotheses=("r = n_2 n_0 + 1 > |phi|",),
+    hypotheses=("r = n_2 n_0 + 1 > |phi|", "ReLU: X = [x; 1], n <= 3 samples, r = n + 1 > |phi| = n"),
 )
 
 

@@ -29,6 +29,7 @@ from landscape.oracles.paths import find_path, project_below, separating_coordin
 from landscape.theorems.common import certified, certify
 from landscape.theorems.linear import LinearInstance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.multilinear import MultilinearInstance, multilinear_instances, no_spurious_valley_check
 
 # u = max(F(a), F(b)) + LEVEL_SLACK x (max(F(0), F(a), F(b)) - F*): a thin sublevel set around the points.
 LEVEL_SLACK = 0.05
@@ -91,6 +92,8 @@ def connectivity_check(theorem_id: str):
     found (supports), or neither (inconclusive: a failed search proves nothing)."""
 
     def check(instance: LinearInstance | FactorisationProblem, context: Context) -> Evidence:
+        if isinstance(instance, MultilinearInstance):
+            return no_spurious_valley_check(instance, context)
         landscape = instance.landscape()
         seed = context.seed_for(instance)
         top = float(landscape.loss(torch.zeros(1, landscape.n_params, dtype=DTYPE))[0])  # F at the origin
@@ -127,12 +130,14 @@ LINEAR_CONNECTED_SUBLEVEL_SETS = Theorem(
         "If every hidden width $n_k > \\min(n, m)$, the sublevel sets $\\Omega_u = \\{E \\le u\\}$ of "
         "$E(W) = \\mathbb E\\|W_K\\cdots W_1X - Y\\|^2$ are connected for every $u$ ($N_u = 1$).  Tested by joining hard "
         "pairs of points of $\\Omega_u$ with a path certified below $u$ (the level-set path search of 002); so does 2-layer "
-        "ridge regression with $n_1 > \\min(n, m)$."
+        "ridge regression with $n_1 > \\min(n, m)$.  At any width, bottlenecks included, multilinear regression has no "
+        "spurious valleys (Venturi-Bandeira-Bruna): from sampled points a path certified below $E(a)$ reaches a near-global minimiser."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: st.one_of(instances(wide_architectures()), ridge_problems()),
+    instances=lambda: st.one_of(instances(wide_architectures()), ridge_problems(), multilinear_instances()),
     check=connectivity_check("linear-connected-sublevel-sets"),
-    hypotheses=("every hidden width > min(d_0, d_L)", "depth 2-3, end widths 1-2, hidden widths <= 3", "ridge: X = I, n_1 = min + 1"),
+    hypotheses=("every hidden width > min(d_0, d_L)", "depth 2-3, end widths 1-2, hidden widths <= 3", "ridge: X = I, n_1 = min + 1",
+                "multilinear (any widths, a bottleneck): no spurious valley, a path below E(a) to a near-global minimiser"),
 )
 
 VARIANTS = [
