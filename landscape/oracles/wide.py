@@ -59,7 +59,8 @@ CHOICES_PER_PAIR = 12  # sets of n - 1 indices k tried per sample pair
 RANK_MARGIN = 1e-6  # sigma_min(S) / sigma_max(S) the construction requires
 SEGMENT_SAMPLES = 65  # sampled segments (hidden weights move): points per segment
 DERIVATIVE_ALLOWANCE = 1e-10  # phi'(1) <= this x loss scale counts as <= 0 (rounding)
-PERTURBATION_SIZES = (1e-2, 1e-3, 1e-4)  # hidden-weight moves, relative to max(1, |theta|)
+LSTSQ_CUTOFF = 1e-10  # singular values of Z_L(X) below this x the largest count as zero (no huge weights)
+PERTURBATION_SIZES = (1e-2, 1e-3, 1e-4)  # hidden-weight moves, relative to max(1, |hidden weights|)
 
 
 def _tensor(points: np.ndarray) -> torch.Tensor:
@@ -111,6 +112,14 @@ def feature_rank_ratio(landscape: MLP, point: np.ndarray) -> float:
     return float(values[-1] / max(values[0], 1e-300))
 
 
+def _determinant(landscape: MLP, weights: np.ndarray, biases: np.ndarray, first_bias: float) -> float:
+    """det[S | y] with the first neuron's bias replaced by ``first_bias``."""
+    trial = biases.copy()
+    trial[0] = first_bias
+    columns = landscape.activation.torch_fn(_tensor(np.outer(landscape.x[0], weights) + trial)).numpy()
+    return float(np.linalg.det(np.column_stack([columns, landscape.y[0]])))
+
+
 def narrow_interpolant(landscape: MLP, seed: int) -> np.ndarray | None:
     """A zero-loss point of a (1, n - 1, 1) network without output bias: random hidden weights,
     then b_1 chosen by bisection so that det[S | y] = 0 (y in the span of the n - 1 feature
@@ -121,19 +130,12 @@ def narrow_interpolant(landscape: MLP, seed: int) -> np.ndarray | None:
     y = landscape.y[0]
     for _ in range(8):
         weights, biases = rng.standard_normal(m) * 2.0, rng.standard_normal(m)
-
-        def determinant(b1: float) -> float:
-            trial = biases.copy()
-            trial[0] = b1
-            columns = landscape.activation.torch_fn(_tensor(np.outer(landscape.x[0], weights) + trial)).numpy()
-            return float(np.linalg.det(np.column_stack([columns, y])))
-
         low, high = -1e3, 1e3
-        if determinant(low) * determinant(high) > 0:
+        if _determinant(landscape, weights, biases, low) * _determinant(landscape, weights, biases, high) > 0:
             continue
         for _ in range(200):
             middle = 0.5 * (low + high)
-            if determinant(low) * determinant(middle) <= 0:
+            if _determinant(landscape, weights, biases, low) * _determinant(landscape, weights, biases, middle) <= 0:
                 high = middle
             else:
                 low = middle
@@ -176,7 +178,7 @@ def output_layer_end(landscape: MLP, point: np.ndarray) -> np.ndarray | None:
     target = _outputs_target(landscape, outputs, float(landscape.loss(theta)[0]))
     if landscape.loss_name == "logistic" and feature_rank_ratio(landscape, point) < RANK_MARGIN:
         return None
-    weights = np.linalg.lstsq(features.T, target.T, rcond=None)[0].T  # (d_y, d_L)
+    weights = np.linalg.lstsq(features.T, target.T, rcond=LSTSQ_CUTOFF)[0].T  # (d_y, d_L)
     end = np.array(point, dtype=np.float64)
     end[output_slice(landscape)] = weights.reshape(-1)
     return end
@@ -223,7 +225,7 @@ def path_to_lower(landscape: MLP, point: np.ndarray, level: float, goal: float, 
     rng = np.random.default_rng(seed)
     hidden = np.ones(nodes[-1].size, dtype=bool)
     hidden[output_slice(landscape)] = False
-    size = max(1.0, float(np.linalg.norm(nodes[-1])))
+    size = max(1.0, float(np.linalg.norm(nodes[-1][hidden])))
     for radius in PERTURBATION_SIZES:
         for _ in range(4):
             step = np.where(hidden, rng.standard_normal(nodes[-1].size), 0.0)
@@ -234,7 +236,7 @@ def path_to_lower(landscape: MLP, point: np.ndarray, level: float, goal: float, 
             if final is None or not output_segment_certified(landscape, moved, final):
                 continue
             if losses_at(landscape, final[None])[0] <= goal:
-                how = f"output layer (exact), hidden move of {radius:g} x |theta| (sampled at {SEGMENT_SAMPLES} points), output layer (exact)"
+                how = f"output layer (exact), hidden move of {radius:g} x |hidden| (sampled at {SEGMENT_SAMPLES} points), output layer (exact)"
                 return nodes + [moved, final], how
     return None
 

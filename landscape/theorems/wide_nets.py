@@ -33,7 +33,12 @@ from landscape.oracles.landscapes import losses_at
 from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
 from landscape.oracles.mlp import MLP
 from landscape.oracles.search import search
-from landscape.oracles.wide import narrow_construction, narrow_interpolant, path_to_lower, valley_figures
+from landscape.oracles.wide import (
+    narrow_construction,
+    narrow_interpolant,
+    path_to_lower,
+    valley_figures,
+)
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
@@ -181,7 +186,7 @@ def basin_check(instance: NetInstance, context: Context) -> Evidence:
     landscape = instance.landscape()
     seed = context.seed_for(instance)
     starts = min(context.budget.restarts, QUICK_STARTS if context.budget.name.startswith("quick") else context.budget.restarts)
-    found = search(landscape, starts, context.budget.descent_steps, 10, seed, context.device)
+    found = search(landscape, starts, context.budget.descent_steps // 2, 5, seed, context.device)
     return judge_points(context.theorem_id, landscape, found.points, [f"start {i}" for i in range(starts)], context, seed)
 
 
@@ -189,7 +194,7 @@ def narrow_basin_check(inputs: ScalarInputs, context: Context) -> Evidence:
     """Thm IV.2's check on a width n - 1 net: the construction's point joins the search's."""
     seed = context.seed_for(inputs)
     landscape, point = narrow_construction(np.array(inputs.x))
-    found = search(landscape, 4, context.budget.descent_steps, 10, seed, context.device)
+    found = search(landscape, 4, context.budget.descent_steps // 2, 5, seed, context.device)
     points = np.vstack([point[None], found.points])
     labels = ["construction"] + [f"start {i}" for i in range(4)]
     return judge_points(context.theorem_id, landscape, points, labels, context, seed, narrow_interpolant(landscape, seed))
@@ -206,7 +211,7 @@ def _valley_points(landscape: MLP, count: int, seed: int) -> tuple[np.ndarray, l
     generic = landscape.random_points(count, generator).numpy()
     wide = 2.0 * landscape.random_points(count, generator).numpy()
     duplicated = landscape.random_points(count, generator).numpy()
-    rows, cols, start, end = landscape.layers[-2]
+    rows, cols, start, _ = landscape.layers[-2]
     weights = duplicated[:, start : start + rows * cols].reshape(count, rows, cols)
     weights[:, 1] = weights[:, 0]
     duplicated[:, start : start + rows * cols] = weights.reshape(count, -1)
