@@ -42,7 +42,7 @@ from landscape.oracles.wide import (
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
-QUICK_STARTS = 8  # search starts per instance at most (the property's cost is the classification)
+QUICK_STARTS = 4  # search starts per instance at most (the property's cost is the classification)
 NEAR_GLOBAL = 1e-9  # loss <= this x loss scale counts as a global minimum (squared loss: optimum 0)
 LOWER_FRACTION = 0.5  # a logistic path must end below this fraction of the start's loss
 
@@ -186,7 +186,7 @@ def basin_check(instance: NetInstance, context: Context) -> Evidence:
     landscape = instance.landscape()
     seed = context.seed_for(instance)
     starts = min(context.budget.restarts, QUICK_STARTS if context.budget.name.startswith("quick") else context.budget.restarts)
-    found = search(landscape, starts, context.budget.descent_steps // 2, 5, seed, context.device)
+    found = search(landscape, starts, context.budget.descent_steps // 4, 3, seed, context.device)
     return judge_points(context.theorem_id, landscape, found.points, [f"start {i}" for i in range(starts)], context, seed)
 
 
@@ -194,9 +194,9 @@ def narrow_basin_check(inputs: ScalarInputs, context: Context) -> Evidence:
     """Thm IV.2's check on a width n - 1 net: the construction's point joins the search's."""
     seed = context.seed_for(inputs)
     landscape, point = narrow_construction(np.array(inputs.x))
-    found = search(landscape, 4, context.budget.descent_steps // 2, 5, seed, context.device)
+    found = search(landscape, 2, context.budget.descent_steps // 4, 3, seed, context.device)
     points = np.vstack([point[None], found.points])
-    labels = ["construction"] + [f"start {i}" for i in range(4)]
+    labels = ["construction"] + [f"start {i}" for i in range(2)]
     return judge_points(context.theorem_id, landscape, points, labels, context, seed, narrow_interpolant(landscape, seed))
 
 
