@@ -34,6 +34,9 @@ from landscape.oracles.networks import ACTIVATIONS, Activation, T
 LOSSES = ("squared", "logistic")
 
 
+_TILT = math.sqrt(3.0) / 2.0 - math.pi / 6.0
+
+
 def _requ(t: Tensor) -> Tensor:
     return torch.relu(t) ** 2
 
@@ -49,6 +52,9 @@ NETWORK_ACTIVATIONS: dict[str, Activation] = {
             Activation("asinh", torch.asinh, sympy.asinh(T), "asinh t"),
             Activation("requ", _requ, sympy.Max(T, 0) ** 2, "max(t, 0)^2"),
             Activation("exp", torch.exp, sympy.exp(T), "e^t"),
+            # Not monotone: local minima at -2pi/3 + 2pi k with values pi(k - 1/2) (Prop IV.3's neuron).
+            Activation("tilted-sine", lambda t: t / 2 + torch.sin(t) + _TILT, T / 2 + sympy.sin(T) + sympy.sqrt(3) / 2 - sympy.pi / 6,
+                       "t/2 + sin t + sqrt(3)/2 - pi/6"),
         )
     },
 }

@@ -18,6 +18,7 @@ from landscape.theorems import (
     sigmoid,
     sublevel,
     toy,
+    wide_nets,
 )
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.registry import Registry
@@ -26,6 +27,7 @@ from landscape.theorems.registry import Registry
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity, relu,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
+    wide_nets,
 )
 
 
