@@ -14,6 +14,7 @@ from landscape.theorems import (
     linear_identities,
     linear_saddles,
     neurons,
+    probes,
     sigmoid,
     sublevel,
     toy,
@@ -21,10 +22,11 @@ from landscape.theorems import (
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.registry import Registry
 
-# Tier 1 first (the headline results), then Tier 2, as in THEOREMS.md.
+# Tier 1 first (the headline results), then Tier 2, then the Tier 3 probes, as in THEOREMS.md.
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
+    probes,
 )
 
 
