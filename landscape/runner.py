@@ -88,7 +88,9 @@ def verify(
             raise _Falsified(evidence)
         if evidence.outcome is Outcome.WITNESS:
             witnesses.append(evidence)
-        elif evidence.outcome is Outcome.INCONCLUSIVE:
+        elif evidence.outcome is Outcome.INCONCLUSIVE or (
+            evidence.outcome is Outcome.MEASURED and theorem.expectation is not Expectation.PROBE
+        ):  # a measurement alone decides no claim
             undecided.append(evidence)
 
     test = settings(
