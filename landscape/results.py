@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from landscape.measurements import Measurement, aggregate
 from landscape.oracles.certificates import Certificate
 from landscape.theorems.model import Expectation
 
@@ -18,6 +19,7 @@ class Verdict(str, enum.Enum):
     REFUTED = "refuted"  # a certified counterexample
     WITNESSED = "witnessed"  # a certified witness in every instance drawn
     INCONCLUSIVE = "inconclusive"  # undecided; the message says why
+    MEASURED = "measured"  # a probe measured every instance (statistics in the coverage)
     ERROR = "error"  # the property raised; the message carries the exception
 
 
@@ -29,10 +31,13 @@ class Coverage:
         instances: property evaluations (Hypothesis examples, shrinking included).
         restarts: random starts searched, summed over instances.
         candidates: classified candidate points by class, summed over instances.
-        outcomes: instances by outcome (supports / witness / counterexample / inconclusive).
+        outcomes: instances by outcome (supports / witness / counterexample / inconclusive /
+            measured).
         samples: a capped uniform sample of the classified candidates (dicts with label, kind,
             loss, gap, gradient_norm, hessian_min, hessian_max), for report figures.
         samples_seen: candidates the sample was drawn from.
+        measurements: a probe's measurements, one per instance (``{"group": ..., name: value}``).
+        headline: the statistic a probe's verdict line reports.
     """
 
     instances: int = 0
@@ -41,6 +46,8 @@ class Coverage:
     outcomes: Counter[str] = field(default_factory=Counter)
     samples: list[dict[str, Any]] = field(default_factory=list)
     samples_seen: int = 0
+    measurements: list[Measurement] = field(default_factory=list)
+    headline: str = ""
 
     @property
     def classified(self) -> int:
@@ -55,7 +62,14 @@ class Coverage:
             "outcomes": dict(self.outcomes),
             "samples": list(self.samples),
             "samples_seen": self.samples_seen,
+            "measurements": list(self.measurements),
+            "statistics": self.statistics(),
         }
+
+    def statistics(self) -> dict[str, Any]:
+        """The measurements summarised overall and per group (see
+        :func:`landscape.measurements.aggregate`); empty when nothing was measured."""
+        return aggregate(self.measurements, self.headline)
 
 
 @dataclass(slots=True)
@@ -96,9 +110,12 @@ class VerificationResult:
 
     @property
     def matches(self) -> bool:
-        """Whether the verdict is the expected one (a falsified variant must be refuted)."""
+        """Whether the verdict is the expected one (a falsified variant must be refuted; a
+        probe must have measured every instance)."""
         if self.falsifies is not None:
             return self.verdict is Verdict.REFUTED
+        if self.expectation is Expectation.PROBE:
+            return self.verdict is Verdict.MEASURED
         return self.verdict.value == self.expectation.value
 
     def as_record(self) -> dict[str, Any]:

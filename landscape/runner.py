@@ -9,6 +9,8 @@ Aggregation, by expectation:
 * any certified counterexample -> ``refuted``;
 * ``witnessed``: a certified witness in every instance -> ``witnessed``;
 * ``holds``: no counterexample and at least one instance decided -> ``holds``;
+* ``probe``: every instance measured -> ``measured``, the message giving the headline
+  statistic (a probe claims nothing; its statistics are in the coverage);
 * otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
   property raised (the message names the exception and where it was raised).
 
@@ -31,6 +33,7 @@ from hypothesis.strategies import SearchStrategy
 
 from landscape.budget import Budget
 from landscape.errors import InvalidArgument, LandscapeError
+from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.results import Coverage, VerificationResult, Verdict
@@ -63,7 +66,7 @@ def verify(
     context = Context(
         budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
     )
-    coverage = Coverage()
+    coverage = Coverage(headline=theorem.headline)
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []
 
@@ -77,13 +80,17 @@ def verify(
         coverage.restarts += evidence.restarts
         coverage.candidates.update(evidence.candidates)
         coverage.outcomes[evidence.outcome.value] += 1
+        if evidence.statistics:
+            coverage.measurements.append(validated(evidence.statistics, evidence.group))
         if listener is not None:
             listener("instance", theorem, evidence)
         if evidence.outcome is Outcome.COUNTEREXAMPLE:
             raise _Falsified(evidence)
         if evidence.outcome is Outcome.WITNESS:
             witnesses.append(evidence)
-        elif evidence.outcome is Outcome.INCONCLUSIVE:
+        elif evidence.outcome is Outcome.INCONCLUSIVE or (
+            evidence.outcome is Outcome.MEASURED and theorem.expectation is not Expectation.PROBE
+        ):  # a measurement alone decides no claim
             undecided.append(evidence)
 
     test = settings(
@@ -178,6 +185,8 @@ def _aggregate(
         return Verdict.ERROR, error, None
     if counterexample is not None:
         return Verdict.REFUTED, counterexample.message, counterexample.certificate
+    if theorem.expectation is Expectation.PROBE:
+        return _measured(coverage, undecided)
     decided = coverage.instances - len(undecided)
     if theorem.expectation is Expectation.WITNESSED or witnesses:
         if witnesses and not undecided:
@@ -190,6 +199,18 @@ def _aggregate(
         return Verdict.HOLDS, f"no counterexample in {coverage.instances} instances{note}", None
     reason = undecided[0].message if undecided else "no instance was drawn"
     return Verdict.INCONCLUSIVE, f"no instance decided: {reason}", None
+
+
+def _measured(coverage: Coverage, undecided: list[Evidence]) -> tuple[Verdict, str, Certificate | None]:
+    """``measured`` when every instance drawn was measured, else ``inconclusive``."""
+    measured = len(coverage.measurements)
+    if measured and measured == coverage.instances:
+        return Verdict.MEASURED, headline_message(coverage.statistics()), None
+    if undecided:
+        reason = undecided[0].message
+    else:
+        reason = "an instance returned no statistics" if coverage.instances else "no instance was drawn"
+    return Verdict.INCONCLUSIVE, f"{measured} of {coverage.instances} instances measured; {reason}", None
 
 
 def _witness_rank(evidence: Evidence) -> tuple[int, int]:

@@ -47,6 +47,14 @@ def test_a_variant_verified_as_a_theorem_fails_the_run(tmp_path):
     assert "refuted (variant)" in result.stdout
 
 
+def test_a_probe_prints_its_headline_statistic_and_passes_when_measured(tmp_path):
+    result = run("verify", "monotone-linear-interpolation", "--instances", "1", "--restarts", "4", "--device", "cpu", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^monotone-linear-interpolation\s+probe\s+measured\s+yes\s+1\s+4\b", result.stdout, re.M)
+    assert re.search(r"^monotone-linear-interpolation: monotone_fraction: mean [0-9.]+, median [0-9.]+, range \[[0-9.]+, [0-9.]+\] over 1 instance$", result.stdout, re.M)
+    assert "1 of 1 verdicts as expected" in result.stdout
+
+
 def test_tampered_certificate_fails_replay_with_exit_1(tmp_path, certificate_file):
     data = json.loads(certificate_file.read_text())
     data["point"] = [v + 0.25 for v in data["point"]]

@@ -5,10 +5,14 @@ parallel workers can each write their own file, merged by :func:`read_records`.
 
 Schema (version 2; version 1 records lack the fields marked *new* and still render):
 
-``schema_version``, ``theorem_id``, ``expectation``, ``verdict``, ``matches``, ``message``,
+``schema_version``, ``theorem_id``, ``expectation``, ``verdict`` (``holds``, ``refuted``,
+``witnessed``, ``measured``, ``inconclusive``, ``error``), ``matches``, ``message``,
 ``coverage`` (``instances``, ``restarts``, ``candidates`` by class, ``classified``,
 ``outcomes``, *new* ``samples`` — a capped sample of classified candidates — and
-``samples_seen``), ``seconds``, ``budget``, ``seed``, ``falsifies``, *new* ``title``,
+``samples_seen``; for probes, ``measurements`` — one ``{"group": ..., statistic: value}`` per
+instance — and ``statistics`` — ``headline``, ``overall`` and per-group ``groups`` summaries:
+``count``, ``mean``, ``median``, ``min``, ``max``, or ``fraction`` for booleans; both absent in
+earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsifies``, *new* ``title``,
 ``source``, ``statement``, ``hypotheses``, ``device``, ``environment`` (``versions``,
 ``platform``) and ``recorded_at`` (UTC, ISO 8601), ``certificate_path`` and ``certificate``
 (the certificate's JSON, or null).

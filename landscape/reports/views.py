@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 POINT_SHOWN = 48  # coordinates of a certificate's point printed on the page (the file has all)
 MATRIX_SHOWN = 10  # rows and columns of a data matrix printed on the page
-VERDICTS = ("holds", "refuted", "witnessed", "inconclusive", "error")
+VERDICTS = ("holds", "refuted", "witnessed", "measured", "inconclusive", "error")
+SUMMARY_COLUMNS = ("count", "mean", "median", "min", "max", "fraction")  # a probe's statistics table
 
 
 @dataclass(slots=True)
@@ -183,6 +184,25 @@ def _coverage(coverage: dict[str, Any]) -> dict[str, Any]:
         "outcomes": sorted(outcomes.items()),
         "samples": samples,
         "samples_seen": coverage.get("samples_seen", len(samples)),
+        "statistics": _statistics(coverage.get("statistics")),
+    }
+
+
+def _statistics(statistics: Any) -> dict[str, Any]:
+    """A probe's summaries as table rows: ``overall`` and per group, each a list of
+    ``(statistic, {column: value})``; records without statistics give empty tables."""
+    statistics = statistics if isinstance(statistics, dict) else {}
+
+    def rows(summaries: Any) -> list[tuple[str, dict[str, Any]]]:
+        if not isinstance(summaries, dict):
+            return []
+        return [(str(name), {c: s.get(c) for c in SUMMARY_COLUMNS}) for name, s in summaries.items() if isinstance(s, dict)]
+
+    groups = statistics.get("groups") if isinstance(statistics.get("groups"), dict) else {}
+    return {
+        "headline": _text(statistics.get("headline")),
+        "overall": rows(statistics.get("overall")),
+        "groups": [(str(group), rows(summaries)) for group, summaries in groups.items()],
     }
 
 

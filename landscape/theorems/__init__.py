@@ -14,6 +14,7 @@ from landscape.theorems import (
     linear_identities,
     linear_saddles,
     neurons,
+    probes,
     relu,
     sigmoid,
     sublevel,
@@ -23,11 +24,12 @@ from landscape.theorems import (
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.registry import Registry
 
-# Tier 1 first (the headline results), then Tier 2, as in THEOREMS.md.
+# Tier 1 first (the headline results), then Tier 2, then Tier 3 with its probes last, as in THEOREMS.md.
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity, relu,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
     wide_nets,
+    probes,
 )
 
 

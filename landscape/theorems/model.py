@@ -42,6 +42,7 @@ class Outcome(str, enum.Enum):
     WITNESS = "witness"  # a certified witness of an existence claim
     COUNTEREXAMPLE = "counterexample"  # a certified counterexample to the claim
     INCONCLUSIVE = "inconclusive"  # the instance could not be decided (say why)
+    MEASURED = "measured"  # a probe measured the instance (see Evidence.statistics)
 
 
 @dataclass(slots=True)
@@ -56,6 +57,10 @@ class Evidence:
         restarts: random starts searched in this instance.
         priority: among witnesses, the one with the highest priority (then the fewest
             parameters) is reported; e.g. a degenerate saddle outranks a strict one.
+        statistics: a probe's measurements of this instance, named finite numbers or booleans
+            (see :mod:`landscape.measurements`).
+        group: the group the measurements are summarised in besides the whole run (e.g.
+            ``"tanh 2-8-1 adam"``).
     """
 
     outcome: Outcome
@@ -64,6 +69,8 @@ class Evidence:
     candidates: Counter[str] = field(default_factory=Counter)
     restarts: int = 0
     priority: int = 0
+    statistics: dict[str, float | int | bool] = field(default_factory=dict)
+    group: str = ""
 
 
 SAMPLE_CAP = 256  # candidate samples kept per verification (a reservoir: every candidate equally likely)
@@ -140,6 +147,7 @@ class Theorem:
         check: judges one instance.
         hypotheses: the hypotheses the generator enforces, in words.
         falsifies: for a falsified variant, the id of the theorem it perturbs.
+        headline: for a probe, the statistic its verdict line reports (default: the first).
     """
 
     id: str
@@ -151,6 +159,7 @@ class Theorem:
     check: Check
     hypotheses: tuple[str, ...] = ()
     falsifies: str | None = None
+    headline: str = ""
 
     def __post_init__(self) -> None:
         from landscape.errors import InvalidArgument
