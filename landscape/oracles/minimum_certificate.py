@@ -9,7 +9,8 @@ m-strongly convex on the ball, m = mu/2.  If :math:`\|g\| < m\rho/2` then on the
 :math:`F(x) \ge F(x^*) - \|g\|\rho + m\rho^2/2 > F(x^*)`, so the minimum of F over the closed
 ball is interior: a true local minimum x_min, strict (strong convexity), unique in the ball,
 with :math:`\|x_{min} - x^*\| \le \|g\|/m` and :math:`F(x_{min}) \ge F(x^*) - \|g\|^2/(2m)`.
-M comes from the landscape's analytic ``third_derivative_bound`` when it has one (level
+M comes from the landscape's analytic ``third_derivative_bound`` when it has one that covers
+the point's configuration (it returns ``None`` otherwise) (level
 ``strict (analytic third-derivative bound)``), else from a sampled estimate of the Hessian's
 Lipschitz constant times :data:`SAMPLED_SAFETY` (level ``strict (sampled third-derivative
 estimate)``, weaker: the certificate says so).
@@ -79,24 +80,24 @@ def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0
     if mu <= 0.0:
         return None
     gradient = float(landscape.gradient(_tensor(point))[0].norm())
-    analytic = hasattr(landscape, "third_derivative_bound")
+    analytic = getattr(landscape, "third_derivative_bound", None)
+    if analytic is not None and analytic(point, 0.0) is None:
+        analytic = None  # the landscape's bound does not cover this configuration
+
+    def bound_at(radius: float) -> float:
+        if analytic is not None:
+            return float(analytic(point, radius))
+        return SAMPLED_SAFETY * sampled_third_derivative(landscape, point, radius, seed)
+
     rho = 1.0
-    bound = 0.0
     for _ in range(3):
-        if analytic:
-            bound = float(landscape.third_derivative_bound(point, rho))  # type: ignore[attr-defined]
-        else:
-            bound = SAMPLED_SAFETY * sampled_third_derivative(landscape, point, rho, seed)
-        rho = min(1.0, mu / (2.0 * max(bound, 1e-300)))
-    if analytic:
-        bound = float(landscape.third_derivative_bound(point, rho))  # type: ignore[attr-defined]
-    else:
-        bound = SAMPLED_SAFETY * sampled_third_derivative(landscape, point, rho, seed)
+        rho = min(1.0, mu / (2.0 * max(bound_at(rho), 1e-300)))
+    bound = bound_at(rho)
     modulus = mu - bound * rho
     if modulus <= 0.0 or gradient >= modulus * rho / 2.0:
         return None
     return {
-        "level": "strict (analytic third-derivative bound)" if analytic else "strict (sampled third-derivative estimate)",
+        "level": "strict (analytic third-derivative bound)" if analytic is not None else "strict (sampled third-derivative estimate)",
         "hessian_min_lower_bound": mu,
         "hessian_norm": hessian_norm,
         "third_derivative_bound": bound,

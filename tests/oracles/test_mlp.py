@@ -10,7 +10,7 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.landscapes import DTYPE, landscape_from_spec
-from landscape.oracles.mlp import MLP
+from landscape.oracles.mlp import DERIVATIVE_BOUNDS, MLP, NETWORK_ACTIVATIONS
 
 
 def _net(activation="tanh", loss="squared", output_bias=False, widths=(2, 3, 2, 1), n=4):
@@ -84,3 +84,42 @@ def test_bad_input_is_refused_in_one_line():
         MLP((2, 3, 1), "tanh", np.zeros((2, 3)), np.full((1, 3), 0.5), loss="logistic")
     with pytest.raises(InvalidArgument, match="scalar output"):
         _net(widths=(2, 3, 2)).output_jacobian(torch.zeros(1, _net(widths=(2, 3, 2)).n_params, dtype=DTYPE))
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVE_BOUNDS))
+def test_activation_derivative_bounds_hold_on_a_grid(name):
+    """|sigma(t)| <= A + B|t| and |sigma^(k)| <= s_k on a fine grid over [-30, 30]."""
+    a_bound, b_bound, *sups = DERIVATIVE_BOUNDS[name]
+    t = torch.linspace(-30, 30, 60_001, dtype=DTYPE)
+    fn = NETWORK_ACTIVATIONS[name].torch_fn
+    assert bool((fn(t).abs() <= a_bound + b_bound * t.abs() + 1e-12).all())
+    derivative = fn
+    for sup in sups:
+        derivative = torch.func.grad(derivative)
+        assert float(torch.func.vmap(derivative)(t).abs().max()) <= sup + 1e-12
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVE_BOUNDS))
+def test_third_derivative_bound_dominates_exact_derivatives(name):
+    """|d^3/dt^3 F(theta + t u)| at random points of a ball and random unit u never exceeds the
+    analytic bound for that ball (three nested forward-mode derivatives)."""
+    rng = np.random.default_rng(7)
+    net = MLP((2, 3, 1), name, rng.standard_normal((2, 4)), rng.standard_normal((1, 4)), output_bias=True)
+    generator = torch.Generator().manual_seed(8)
+    centre = 1.5 * net.random_points(1, generator)[0]
+    radius = 0.5
+    bound = net.third_derivative_bound(centre.numpy(), radius)
+    for _ in range(20):
+        offset = torch.randn(net.n_params, generator=generator, dtype=DTYPE)
+        point = centre + radius * float(torch.rand(1, generator=generator)) * offset / offset.norm()
+        u = torch.randn(net.n_params, generator=generator, dtype=DTYPE)
+        u /= u.norm()
+        along = lambda t, p=point, u=u: net.loss((p + t * u)[None])[0]
+        third = torch.func.jacfwd(torch.func.jacfwd(torch.func.jacfwd(along)))(torch.zeros((), dtype=DTYPE))
+        assert abs(float(third)) <= bound
+
+
+def test_third_derivative_bound_only_where_proved():
+    assert _net("tanh", widths=(2, 3, 2, 1)).third_derivative_bound(np.zeros(_net(widths=(2, 3, 2, 1)).n_params), 0.1) is None
+    assert _net("relu", widths=(2, 3, 1)).third_derivative_bound(np.zeros(_net(widths=(2, 3, 1)).n_params), 0.1) is None
+    assert _net("tanh", "logistic", widths=(2, 3, 1)).third_derivative_bound(np.zeros(13), 0.1) is None
