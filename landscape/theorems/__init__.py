@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from landscape.theorems import (
     factorisation,
+    gd_dynamics,
     homogeneous,
     infinity,
     linear,
@@ -25,6 +26,7 @@ from landscape.theorems.registry import Registry
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
+    gd_dynamics,
 )
 
 
