@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from landscape.theorems import (
     factorisation,
+    gd_dynamics,
     homogeneous,
     infinity,
     linear,
@@ -28,7 +29,7 @@ from landscape.theorems.registry import Registry
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity, relu,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
-    wide_nets,
+    wide_nets, gd_dynamics,
     probes,
 )
 
