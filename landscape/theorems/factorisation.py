@@ -488,9 +488,9 @@ VARIANTS = [
         statement="Wrong conclusion: $\\Omega(P + Q) = \\Omega(P) + \\Omega(Q)$ for outputs of ReLU nets; refuted by "
         "certified brackets with upper$(P+Q)$ < lower$(P)$ + lower$(Q)$.",
         expectation=Expectation.HOLDS,
-        instances=relu_omega_instances,
+        instances=lambda: relu_omega_instances(nonzero_sum=True),
         check=relu_omega_check("variant-omega-relu-additive", relations=("additive",), tighten=False),
-        hypotheses=("P, Q outputs of small ReLU nets",),
+        hypotheses=("P, Q outputs of small ReLU nets, P + Q != 0 (not the trivial cancellation)",),
         falsifies="omega-properties",
     ),
 ]

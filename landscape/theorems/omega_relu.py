@@ -66,10 +66,10 @@ class ReluOmegaInstance:
 _UNIT = st.tuples(*[st.integers(-4, 4).map(lambda v: v / 2)] * 3)
 
 
-def relu_omega_instances() -> st.SearchStrategy[ReluOmegaInstance]:
+def relu_omega_instances(nonzero_sum: bool = False) -> st.SearchStrategy[ReluOmegaInstance]:
     """2-4 distinct inputs in {-2, -1.5, ..., 2}, nets of 1-3 units with weights in {-2, -1.5, ..., 2}
     (they shrink to small integers and to one unit), a in {2, 1/2, 3, 1/4}, t in {1/2, 1/4, 3/4}; P != 0
-    (Omega(0) = 0 is the empty factorisation, exact by definition), Q may vanish."""
+    (Omega(0) = 0 is the empty factorisation, exact by definition), Q may vanish; ``nonzero_sum``: P + Q != 0."""
     return st.builds(
         ReluOmegaInstance,
         st.lists(st.integers(-4, 4), min_size=2, max_size=4, unique=True).map(lambda v: tuple(sorted(i / 2 for i in v))),
@@ -77,7 +77,8 @@ def relu_omega_instances() -> st.SearchStrategy[ReluOmegaInstance]:
         st.lists(_UNIT, min_size=1, max_size=3).map(tuple),
         st.sampled_from([2.0, 0.5, 3.0, 0.25]),
         st.sampled_from([0.5, 0.25, 0.75]),
-    ).filter(lambda instance: bool(np.any(instance.output(instance.first))))
+    ).filter(lambda instance: bool(np.any(instance.output(instance.first)))
+             and not (nonzero_sum and not np.any(instance.output(instance.first) + instance.output(instance.second))))
 
 
 # -- relations between brackets ------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from landscape.budget import budget_named
 from landscape.errors import InvalidArgument
-from landscape.oracles.certificates import run_check
+from landscape.oracles.certificates import replay_data, run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.relu import ReluWeightDecay, relu_polar
 from landscape.oracles.relu_gauge import (
@@ -20,6 +20,7 @@ from landscape.oracles.relu_gauge import (
     gauge_bracket,
     weights,
 )
+from landscape.theorems import REGISTRY
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.omega_relu import (
     ReluOmegaInstance,
@@ -130,6 +131,14 @@ def test_prop_1_8_is_supported_and_false_claims_are_refuted_with_replayable_cert
         refuted = relu_omega_check("v", relations=relations, degree=degree)(cancelling, context)
         assert refuted.outcome is Outcome.COUNTEREXAMPLE, refuted.message
         assert refuted.certificate is not None and refuted.certificate.role == "counterexample"
+        assert replay_data(refuted.certificate.to_json()).passed
+
+
+def test_omega_properties_dispatches_relu_instances_to_the_bracket_check():
+    context = Context(budget=budget_named("quick"), seed=0)
+    evidence = REGISTRY.get("omega-properties").check(instance(), context)
+    assert evidence.outcome is Outcome.SUPPORTS and "ReLU pair" in evidence.message
+    assert evidence.candidates["brackets"] == 5
 
 
 def test_relation_check_fails_when_it_claims_a_true_relation_is_violated():
