@@ -31,6 +31,7 @@ from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.factorisation_checks import POLAR_RTOL, balanced_point
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.omega_relu import ReluOmegaInstance, relu_omega_check, relu_omega_instances
 
 # Relative tolerance on identities that hold exactly in exact arithmetic (rounding is ~1e-15).
 IDENTITY_RTOL = 1e-9
@@ -374,19 +375,35 @@ def degenerate_omega_check(theorem_id: str):
     return check
 
 
+def omega_properties_check(theorem_id: str):
+    """Dispatch: the matrix pair (nuclear norm, exact) or the ReLU pair (certified brackets,
+    :mod:`landscape.theorems.omega_relu`)."""
+    matrix = omega_check(theorem_id)
+    relu = relu_omega_check(theorem_id)
+
+    def check(instance: FactorisationProblem | ReluOmegaInstance, context: Context) -> Evidence:
+        return relu(instance, context) if isinstance(instance, ReluOmegaInstance) else matrix(instance, context)
+
+    return check
+
+
 OMEGA_PROPERTIES = Theorem(
     id="omega-properties",
-    title="Omega_{phi,theta} is positive definite, 1-homogeneous, subadditive and convex (matrix case)",
+    title="Omega_{phi,theta} is positive definite, 1-homogeneous, subadditive and convex (matrix and ReLU pairs)",
     source="003 Prop 1.8 (Haeffele-Vidal 2015, 2017); Def 1.7",
     statement=(
         "For a nondegenerate pair $(\\phi, \\theta)$, $\\Omega_{\\phi,\\theta}$ of (1.47) is positive definite, positively "
         "homogeneous of degree 1, satisfies the triangle inequality and is convex; checked for $\\phi = uv^\\top$, "
-        "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$, where $\\Omega$ is the nuclear norm."
+        "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$, where $\\Omega$ is the nuclear norm, and for the ReLU pair "
+        "$\\phi = w^{[2]}\\operatorname{ReLU}((w^{[1]})^\\top X)$ (scalar output, $n_0 = 2$ with a bias row, $n \\le 4$) "
+        "against certified brackets: lower bounds $\\langle R, \\Phi\\rangle$ with exact polar $\\Omega^\\circ(R) \\le 1$, "
+        "upper bounds $\\Theta$ of explicit factorisations."
     ),
     expectation=Expectation.HOLDS,
-    instances=nuclear_instances,
-    check=omega_check("omega-properties"),
-    hypotheses=("(phi, theta) nondegenerate (Def 1.7): same degree 2, theta >= 0, compact unit set",),
+    instances=lambda: st.one_of(nuclear_instances(), relu_omega_instances()),
+    check=omega_properties_check("omega-properties"),
+    hypotheses=("(phi, theta) nondegenerate (Def 1.7): same degree 2, theta >= 0, compact unit set",
+                "ReLU instances: distinct samples with a bias row (so every output is representable)"),
 )
 
 
@@ -450,6 +467,30 @@ VARIANTS = [
         instances=nuclear_instances,
         check=degenerate_omega_check("variant-omega-degenerate-pair"),
         hypotheses=("Z != 0",),
+        falsifies="omega-properties",
+    ),
+    Theorem(
+        id="variant-omega-relu-degree-two",
+        title="(false) Omega of the ReLU pair is positively homogeneous of degree 2, like phi and theta",
+        source="003 Prop 1.8 (ii) with the degree of (phi, theta) (Def 1.7 (i)) in place of 1",
+        statement="Wrong conclusion: $\\Omega(a\\Phi) = a^2\\,\\Omega(\\Phi)$ for the ReLU pair; refuted when the certified "
+        "brackets of $\\Omega(a\\Phi)$ and $a^2\\Omega(\\Phi)$ do not overlap.",
+        expectation=Expectation.HOLDS,
+        instances=relu_omega_instances,
+        check=relu_omega_check("variant-omega-relu-degree-two", relations=("homogeneous",), degree=2.0, tighten=False),
+        hypotheses=("Phi != 0 output of a small ReLU net, a != 1",),
+        falsifies="omega-properties",
+    ),
+    Theorem(
+        id="variant-omega-relu-additive",
+        title="(false) Omega of the ReLU pair is additive: the triangle inequality is an equality",
+        source="003 Prop 1.8 (iii) with <= replaced by =",
+        statement="Wrong conclusion: $\\Omega(P + Q) = \\Omega(P) + \\Omega(Q)$ for outputs of ReLU nets; refuted by "
+        "certified brackets with upper$(P+Q)$ < lower$(P)$ + lower$(Q)$.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: relu_omega_instances(nonzero_sum=True),
+        check=relu_omega_check("variant-omega-relu-additive", relations=("additive",), tighten=False),
+        hypotheses=("P, Q outputs of small ReLU nets, P + Q != 0 (not the trivial cancellation)",),
         falsifies="omega-properties",
     ),
 ]
