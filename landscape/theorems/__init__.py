@@ -13,6 +13,7 @@ from landscape.theorems import (
     linear_dynamics,
     linear_identities,
     linear_saddles,
+    modifications,
     neurons,
     sigmoid,
     sublevel,
@@ -25,6 +26,7 @@ from landscape.theorems.registry import Registry
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
+    modifications,
 )
 
 

@@ -31,7 +31,8 @@ from landscape.oracles.mlp import MLP
 RANK_RTOL = 1e-8  # sigma_r > RANK_RTOL x sigma_1 x max(shape) certifies full rank
 BOUND_SLACK = 1e-6  # relative slack on the residual bounds (rounding in the gradient and SVD)
 MARGIN_FLOOR = 1e-9  # margins y_i f(x_i) must exceed this x max(1, |f|) to count as positive
-PATH_GRID = np.geomspace(1.0, 1e3, 40)  # scale factors c of the scaling paths
+PATH_GRID = np.geomspace(1.0, 1e3, 40)  # scale factors c of the scaling paths (default grid)
+PATH_MARGIN_END = 30.0  # the scaling-path grid stops where c^k min_i m_i reaches this
 
 
 def _rows(point: np.ndarray) -> torch.Tensor:
@@ -108,27 +109,6 @@ def _check_rank_deficient(landscape: Landscape, point: np.ndarray, tol: Toleranc
     )
 
 
-@check("dead-relu-ball")
-def _check_dead_relu(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """One hidden ReLU layer, no output bias: every pre-activation <= -delta < 0 at every sample.
-    On the ball of radius rho = delta / (2 max_i ||(x_i, 1)||) they stay negative, so Z = 0, the
-    output is 0 and F = ||Y||^2 / n there: a (non-strict) local minimum, exactly."""
-    if not isinstance(landscape, MLP) or landscape.activation.name != "relu" or len(landscape.layers) != 2 or landscape.output_bias:
-        return CheckResult("dead-relu-ball", False, "needs one hidden ReLU layer and no output bias")
-    (weight, bias), _ = landscape.unpack(_rows(point))
-    pre = (weight[0] @ landscape._x + bias[0][:, None]).numpy()
-    delta = float(-pre.max())
-    reach = float(np.sqrt((landscape.x**2).sum(0) + 1.0).max())
-    rho = delta / (2.0 * reach)
-    constant = float((landscape.y**2).sum()) / landscape.n
-    passed = delta > 0 and rho >= 0.5 * float(args["radius"])
-    return CheckResult(
-        "dead-relu-ball", bool(passed),
-        f"max pre-activation = {-delta:.6g} < 0; on the ball of radius {rho:.4g} every unit stays dead, so F = "
-        f"||Y||^2/n = {constant:.6g} is constant there (a local minimum)",
-    )
-
-
 @check("exp-neuron-active-critical")
 def _check_active_neuron(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """A critical point of the exponential-neuron loss at which |a| >= ``a_at_least``."""
@@ -158,11 +138,17 @@ def scaled_points(point: np.ndarray, coordinates: list[int] | None, grid: np.nda
 
 def scaling_path_figures(landscape: MLP, point: np.ndarray, coordinates: list[int] | None, degree: int) -> dict[str, Any]:
     """Margins at c = 1, outputs (must be c^degree times), penalty (must stay put), losses, norms."""
-    points = scaled_points(point, coordinates)
+    start = landscape.outputs(_rows(point))[0, 0].numpy()
+    smallest = float((landscape.y[0] * start).min())
+    # c up to where the smallest margin reaches PATH_MARGIN_END: beyond it softplus(-c^k m)
+    # underflows to 0 in float64 and the grid could not show the (still strict) decrease.
+    top = max(2.0, PATH_MARGIN_END / smallest) ** (1.0 / degree) if smallest > 0 else 2.0
+    grid = np.geomspace(1.0, top, PATH_GRID.size)
+    points = scaled_points(point, coordinates, grid)
     theta = torch.as_tensor(points, dtype=DTYPE)
     outputs = landscape.outputs(theta)[:, 0, :].numpy()
     margins = (landscape.y[0] * outputs[0])
-    predicted = PATH_GRID[:, None] ** degree * outputs[0][None, :]
+    predicted = grid[:, None] ** degree * outputs[0][None, :]
     homogeneity = float(np.abs(outputs - predicted).max() / max(1e-300, float(np.abs(predicted).max())))
     penalties = landscape.penalty(theta).numpy()
     losses = landscape.loss(theta).numpy()
