@@ -463,8 +463,8 @@ REQU_CUBIC = Theorem(
     expectation=Expectation.HOLDS,
     instances=requ_instances,
     check=requ_check,
-    hypotheses=("m in {n+1, n+2}", "distinct inputs, labels +-1, n in 2..3", "lambda_j in [s, 2s), s in {1e-3, 3e-4}, "
-                "golden-ratio spread (the threshold lambda_0(D) is not computable: 'small' is an assumption)"),
+    hypotheses=("m in {n+1, n+2}", "distinct inputs, labels +-1, n in 2..3", ("lambda_j in [s, 2s), s in {1e-3, 3e-4}, "
+                 "golden-ratio spread (the threshold lambda_0(D) is not computable: 'small' is an assumption)")),
 )
 
 
