@@ -9,7 +9,12 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.landscapes import DTYPE, landscape_from_spec
-from landscape.oracles.modified_nets import CubicReQUNet, ExponentialNeuronNet, cubic_bound_minimiser, sphere_infimum
+from landscape.oracles.modified_nets import (
+    CubicReQUNet,
+    ExponentialNeuronNet,
+    cubic_bound_minimiser,
+    sphere_infimum,
+)
 from landscape.theorems.modifications import (
     BalancedMeans,
     RequInstance,
@@ -65,7 +70,7 @@ def test_exponential_neuron_gradient_matches_sympy_on_its_extra_parameters():
 
     net = _exp_net()
     theta = net.random_points(1, torch.Generator().manual_seed(1))
-    base, extra = theta[0, : net.base_params].tolist(), theta[0, net.base_params :].tolist()
+    extra = theta[0, net.base_params :].tolist()
     a, w, b = sympy.symbols("a w b", real=True)
     outputs = net.base_outputs(theta)[0, 0].tolist()
     expression = sum(sympy.log(1 + sympy.exp(-yi * (fi + a * sympy.exp(w * xi + b))))
@@ -73,7 +78,7 @@ def test_exponential_neuron_gradient_matches_sympy_on_its_extra_parameters():
     at = dict(zip((a, w, b), extra))
     exact = [float(sympy.diff(expression, s).evalf(30, subs=at)) for s in (a, w, b)]
     np.testing.assert_allclose(net.gradient(theta)[0, net.base_params :].numpy(), exact, rtol=1e-10)
-    del base
+
 
 
 def test_gradient_identity_forces_a_to_zero_at_critical_points():
