@@ -14,6 +14,7 @@ from landscape.theorems import (
     linear_dynamics,
     linear_identities,
     linear_saddles,
+    modifications,
     neurons,
     probes,
     relu,
@@ -29,7 +30,7 @@ from landscape.theorems.registry import Registry
 FAMILIES = (
     linear, toy, sigmoid, neurons, infinity, relu,
     factorisation, linear_identities, linear_saddles, linear_dynamics, sublevel, homogeneous,
-    wide_nets, gd_dynamics,
+    wide_nets, modifications, gd_dynamics,
     probes,
 )
 

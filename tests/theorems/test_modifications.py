@@ -1,0 +1,148 @@
+"""The §VI landscapes against sympy and finite differences, the coercivity bound against the
+numerical infimum over spheres, rank tolerances, and the path/critical-point constructions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from landscape.errors import DataError, InvalidArgument
+from landscape.oracles.landscapes import DTYPE, landscape_from_spec
+from landscape.oracles.modified_nets import (
+    CubicReQUNet,
+    ExponentialNeuronNet,
+    cubic_bound_minimiser,
+    sphere_infimum,
+)
+from landscape.theorems.modifications import (
+    BalancedMeans,
+    RequInstance,
+    derivatives_nonzero_at_zero,
+    interpolating_requ_point,
+)
+from landscape.theorems.modifications_checks import RANK_RTOL, rank_figures
+
+X = np.array([[-1.0, 0.0, 1.5]])
+Y = np.array([[1.0, -1.0, 1.0]])
+
+
+def _exp_net(regulariser=0.5):
+    return ExponentialNeuronNet((1, 2, 1), "tanh", X, Y, regulariser)
+
+
+def _requ_net():
+    return CubicReQUNet(X, Y, 4, [1e-2, 1.3e-2, 0.8e-2, 1.1e-2])
+
+
+def _by_hand_exp(net, theta):
+    (w1, b1), (w2, b2) = [(w.numpy()[0], b.numpy()[0]) for w, b in net.unpack(theta)]
+    a, w, b = theta[0, net.a_index].item(), theta[0, net.a_index + 1 : net.b_index].numpy(), theta[0, net.b_index].item()
+    f = w2 @ np.tanh(w1 @ X + b1[:, None]) + b2[:, None] + a * np.exp(w @ X + b)
+    return np.mean(np.log1p(np.exp(-Y * f))) + 0.5 * net.regulariser * a**2
+
+
+def _by_hand_requ(net, theta):
+    (w1, b1), (w2, _) = [(w.numpy()[0], None if b is None else b.numpy()[0]) for w, b in net.unpack(theta)]
+    f = w2 @ np.maximum(w1 @ X + b1[:, None], 0.0) ** 2
+    r = np.sqrt((w1**2).sum(1) + b1**2)
+    penalty = (net.lambdas * (np.abs(w2[0]) ** 3 + 2 * r**3)).sum() / 3
+    return np.mean(np.log1p(np.exp(-Y * f))) + penalty
+
+
+@pytest.mark.parametrize("make,by_hand", [(_exp_net, _by_hand_exp), (_requ_net, _by_hand_requ)], ids=["exp-neuron", "requ-cubic"])
+def test_loss_matches_a_hand_written_formula_and_gradient_matches_finite_differences(make, by_hand):
+    net = make()
+    theta = net.random_points(1, torch.Generator().manual_seed(0))
+    assert float(net.loss(theta)[0]) == pytest.approx(by_hand(net, theta), rel=1e-13)
+    gradient = net.gradient(theta)[0].numpy()
+    step = 1e-6
+    for i in range(net.n_params):
+        e = torch.zeros_like(theta)
+        e[0, i] = step
+        numeric = (float(net.loss(theta + e)[0]) - float(net.loss(theta - e)[0])) / (2 * step)
+        assert numeric == pytest.approx(gradient[i], rel=1e-6, abs=1e-8)
+    assert torch.equal(landscape_from_spec(net.spec()).loss(theta), net.loss(theta))
+
+
+def test_exponential_neuron_gradient_matches_sympy_on_its_extra_parameters():
+    import sympy
+
+    net = _exp_net()
+    theta = net.random_points(1, torch.Generator().manual_seed(1))
+    extra = theta[0, net.base_params :].tolist()
+    a, w, b = sympy.symbols("a w b", real=True)
+    outputs = net.base_outputs(theta)[0, 0].tolist()
+    expression = sum(sympy.log(1 + sympy.exp(-yi * (fi + a * sympy.exp(w * xi + b))))
+                     for xi, yi, fi in zip(X[0], Y[0], outputs)) / 3 + sympy.Rational(1, 4) * a**2
+    at = dict(zip((a, w, b), extra))
+    exact = [float(sympy.diff(expression, s).evalf(30, subs=at)) for s in (a, w, b)]
+    np.testing.assert_allclose(net.gradient(theta)[0, net.base_params :].numpy(), exact, rtol=1e-10)
+
+
+
+def test_gradient_identity_forces_a_to_zero_at_critical_points():
+    net = _exp_net(0.7)
+    theta = net.random_points(16, torch.Generator().manual_seed(2))
+    g = net.gradient(theta)
+    a = theta[:, net.a_index]
+    identity = a * g[:, net.a_index] - g[:, net.b_index]
+    np.testing.assert_allclose(identity.numpy(), 0.7 * (a**2).numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_cubic_penalty_has_zero_derivatives_at_a_dead_neuron():
+    net = _requ_net()
+    theta = torch.zeros(1, net.n_params, dtype=DTYPE)
+    assert torch.isfinite(net.hessian(theta)).all()
+    assert float(net.gradient(theta).abs().max()) == 0.0
+
+
+def test_coercivity_bound_is_tight_for_the_penalty_and_below_the_sphere_infimum():
+    net = _requ_net()
+    constant = net.coercivity_constant()
+    for radius in (1.0, 5.0, 20.0):
+        point = cubic_bound_minimiser(net, radius)
+        assert np.linalg.norm(point) == pytest.approx(radius, rel=1e-14)
+        assert float(net.penalty(torch.as_tensor(point)[None])[0]) == pytest.approx(constant * radius**3, rel=1e-12)
+        value, found = sphere_infimum(net, radius, 8, 0, steps=60)
+        assert np.linalg.norm(found) == pytest.approx(radius, rel=1e-12)
+        assert value >= constant * radius**3 * (1 - 1e-9)
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # random points: F >= c |theta|^3 too
+        point = rng.standard_normal(net.n_params) * rng.uniform(0.1, 30)
+        assert float(net.loss(torch.as_tensor(point)[None])[0]) >= constant * np.linalg.norm(point) ** 3
+
+
+def test_rank_tolerance_separates_full_from_deficient():
+    full = np.diag([1.0, 1e-3, 1e-6])
+    assert rank_figures(full)["rank"] == 3
+    deficient = np.diag([1.0, 1e-3, 0.5 * RANK_RTOL * 3])
+    assert rank_figures(deficient)["rank"] == 2
+    assert rank_figures(np.zeros((2, 3)))["rank"] == 0
+
+
+def test_claim_vi2_hypothesis_decided_exactly():
+    assert derivatives_nonzero_at_zero("exp", 5)
+    assert not derivatives_nonzero_at_zero("tanh", 1)  # tanh(0) = 0
+    assert not derivatives_nonzero_at_zero("sigmoid", 3)  # sigmoid''(0) = 0
+
+
+def test_constructions_are_what_they_claim():
+    instance = RequInstance(((0.0, 1.0, -1.5),), (1.0, -1.0, 1.0), 1, 1e-3)
+    net = instance.landscape(regularised=False)
+    outputs = net.outputs(torch.as_tensor(interpolating_requ_point(net))[None])[0, 0].numpy()
+    np.testing.assert_allclose(outputs, net.y[0], atol=1e-12)
+    balanced = BalancedMeans((0.5, 1.5)).landscape()
+    point = np.zeros(balanced.n_params)
+    point[balanced.a_index] = np.log(4.0)
+    assert float(balanced.gradient(torch.as_tensor(point)[None]).abs().max()) < 1e-15
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: ExponentialNeuronNet((1, 2, 1), "tanh", X, Y, -1.0), "regulariser"),
+    (lambda: CubicReQUNet(X, Y, 3, [1e-2, 1e-2]), "lambdas"),
+    (lambda: CubicReQUNet(X, Y, 0, []), "width"),
+], ids=["negative-lambda", "lambda-count", "zero-width"])
+def test_bad_input_is_one_clear_error(build, message):
+    with pytest.raises((InvalidArgument, DataError), match=message):
+        build()
