@@ -29,7 +29,12 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.landscapes import DTYPE, Landscape, register_family
-from landscape.oracles.networks import ACTIVATIONS, Activation, T
+from landscape.oracles.networks import (
+    ACTIVATIONS,
+    Activation,
+    T,
+    one_hidden_third_derivative_bound,
+)
 
 LOSSES = ("squared", "logistic")
 
@@ -201,36 +206,21 @@ class MLP(Landscape):
         or add a regulariser), so that the strict-minimum certificate falls back to its sampled
         estimate and says so.
 
-        With x~_i = (x_i, 1), z_ij = w_j . x~_i + b_j, r_i = y_i - f_i and F = (1/n) sum r_i^2:
-        D^3 F = (1/n) sum_i 6 Df_i D^2 f_i - 2 r_i D^3 f_i.  Along u = (U_j, a_j) (U_j the change
-        of (w_j, b_j), a_j of v_j, sum a_j^2 + |U_j|^2 = 1) with s_ij = U_j . x~_i:
-        Df = sum a_j s(z) + v_j s1(z) s_ij [+ the output bias's change],
-        D^2 f = sum 2 a_j s1(z) s_ij + v_j s2(z) s_ij^2, D^3 f = sum 3 a_j s2(z) s_ij^2 + v_j s3(z) s_ij^3
-        (s1, s2, s3 the derivatives of sigma).  Cauchy-Schwarz, 2|a||U| <= a^2 + |U|^2 and
-        sum_j |a_j||U_j|^2 <= 2/(3 sqrt 3) bound them, with |v_j| <= |v_j(centre)| + radius and
-        |sigma(z_ij)| <= A + B(|z_ij(centre)| + radius |x~_i|).
+        The bound is :func:`~landscape.oracles.networks.one_hidden_third_derivative_bound` on the
+        inputs x~_i = (x_i, 1) (the bias is the last hidden weight), divided by n (the loss is a mean).
         """
         if (len(self.widths) != 3 or self.widths[-1] != 1 or self.loss_name != "squared"
                 or self.activation.name not in DERIVATIVE_BOUNDS
                 or type(self).outputs is not MLP.outputs or type(self).penalty is not MLP.penalty):
             return None
-        a_bound, b_bound, s1, s2, s3 = DERIVATIVE_BOUNDS[self.activation.name]
         theta = torch.as_tensor(np.asarray(centre, dtype=np.float64), dtype=DTYPE)[None]
         (weight, bias), (out, out_bias) = self.unpack(theta)
-        inputs = np.vstack([self.x, np.ones((1, self.n))])  # x~_i as columns
-        lengths = np.linalg.norm(inputs, axis=0)
-        pre = np.abs(weight[0].numpy() @ self.x + bias[0].numpy()[:, None])  # |z_ij| at the centre, (m, n)
-        values = a_bound + b_bound * (pre + radius * lengths[None, :])  # bounds on |sigma(z_ij)|
-        v_max = np.abs(out[0, 0].numpy()) + radius
-        big_v = float(v_max.max())
-        extra = 1.0 if out_bias is not None else 0.0
-        d1 = np.sqrt((values**2).sum(0) + ((s1 * lengths[None, :] * v_max[:, None]) ** 2).sum(0) + extra)
-        d2 = s1 * lengths + s2 * big_v * lengths**2
-        d3 = 2.0 / math.sqrt(3.0) * s2 * lengths**2 + s3 * big_v * lengths**3
-        residual = np.abs(self.y[0]) + (v_max[:, None] * values).sum(0)
-        if out_bias is not None:
-            residual = residual + abs(float(out_bias[0, 0])) + radius
-        return float((6.0 * d1 * d2 + 2.0 * residual * d3).sum() / self.n) * (1.0 + 1e-12)
+        lengths = np.linalg.norm(np.vstack([self.x, np.ones((1, self.n))]), axis=0)  # |x~_i|
+        pre = np.abs(weight[0].numpy() @ self.x + bias[0].numpy()[:, None])  # |z_ij| at the centre
+        bias_value = None if out_bias is None else float(out_bias[0, 0])
+        total = one_hidden_third_derivative_bound(lengths, pre, out[0, 0].numpy(), self.y[0], radius,
+                                                  DERIVATIVE_BOUNDS[self.activation.name], bias_value)
+        return total / self.n
 
     def symbolic(self) -> tuple[list[sympy.Symbol], sympy.Expr]:
         """The loss as an exact sympy expression in the parameters (small instances only)."""

@@ -224,28 +224,45 @@ class SigmoidNet(Landscape):
         return np.stack(columns, axis=1) if columns else None
 
     def third_derivative_bound(self, centre: np.ndarray, radius: float) -> float:
-        r"""An analytic bound M >= |D^3 F(theta)[u, u, u]| for |u| = 1 and |theta - centre| <= radius.
-
-        With r_i = y_i - f_i and F = sum r_i^2, D^3F[u]^3 = sum_i 6 Df_i D^2f_i - 2 r_i D^3f_i.
-        Along u = (U, a): Df = sum a_j s(z) + v_j s'(z) s_j, D^2f = sum 2 a_j s' s_j + v_j s'' s_j^2,
-        D^3f = sum 3 a_j s'' s_j^2 + v_j s''' s_j^3 with |s_j| <= |U_j| |x_i| and sum a_j^2 + |U_j|^2 = 1;
-        Cauchy-Schwarz and 2|a||U| <= 1, |a| |U|^2 <= 2/(3 sqrt 3) give the per-sample factors below.
-        |v_j| is bounded by |v_j(centre)| + radius.  For a symmetric trilinear form the diagonal
-        sup is the norm, so the Hessian is M-Lipschitz on the ball.
-        """
+        """An analytic bound on |D^3 F| over the ball (:func:`one_hidden_third_derivative_bound`;
+        no bias, loss summed over samples)."""
+        w, v = self.split(torch.as_tensor(centre, dtype=DTYPE)[None])
+        pre = np.abs(w[0].numpy() @ self.x)
         s0, s1, s2, s3 = SIGMOID_DERIVATIVE_BOUNDS
-        _, v = self.split(torch.as_tensor(centre, dtype=DTYPE)[None])
-        v_max = np.abs(v[0].numpy()) + radius
-        big_v = float(v_max.max())
-        total = 0.0
-        for i in range(self.n):
-            xi = float(np.linalg.norm(self.x[:, i]))
-            d1 = math.sqrt(float(np.sum(s0**2 + (s1 * xi * v_max) ** 2)))
-            d2 = s1 * xi + s2 * big_v * xi**2
-            d3 = 3.0 * s2 * xi**2 * 2.0 / (3.0 * math.sqrt(3.0)) + s3 * big_v * xi**3
-            residual = abs(float(self.y[i])) + s0 * float(v_max.sum())
-            total += 6.0 * d1 * d2 + 2.0 * residual * d3
-        return total * (1.0 + 1e-12)
+        lengths = np.linalg.norm(self.x, axis=0)
+        return one_hidden_third_derivative_bound(lengths, pre, v[0].numpy(), self.y, radius, (s0, 0.0, s1, s2, s3))
+
+
+def one_hidden_third_derivative_bound(
+    lengths: np.ndarray, pre: np.ndarray, out: np.ndarray, y: np.ndarray, radius: float,
+    bounds: tuple[float, float, float, float, float], out_bias: float | None = None,
+) -> float:
+    r"""sum_i (6 d1_i d2_i + 2 r_i d3_i): a bound on |sum_i D^3 (y_i - f_i)^2 [u, u, u]| for |u| = 1
+    on the ball of ``radius`` around a point of a one-hidden-layer net f = sum_j v_j sigma(z_ij)
+    (+ an output bias), scalar output.
+
+    ``lengths`` are |x_i| of the inputs the hidden weights multiply (with the bias's 1 if any),
+    ``pre`` the |z_ij| at the centre (m, n), ``out`` the v_j at the centre, ``bounds`` =
+    (A, B, s1, s2, s3) with |sigma(t)| <= A + B|t| and sup |sigma^(k)| <= s_k.  With
+    D^3 (r^2) = 6 Df D^2 f - 2 r D^3 f and, along u = (U_j, a_j) with s_ij = U_j . x_i,
+    Df = sum a_j sigma + v_j sigma' s_ij, D^2 f = sum 2 a_j sigma' s_ij + v_j sigma'' s_ij^2,
+    D^3 f = sum 3 a_j sigma'' s_ij^2 + v_j sigma''' s_ij^3: Cauchy-Schwarz, 2|a||U| <= a^2 + |U|^2
+    and sum_j |a_j||U_j|^2 <= 2/(3 sqrt 3) give d1, d2, d3, with |v_j| <= |v_j(centre)| + radius.
+    For a symmetric trilinear form the diagonal sup is the norm, so the Hessian is Lipschitz with
+    this constant on the ball.
+    """
+    a_bound, b_bound, s1, s2, s3 = bounds
+    values = a_bound + b_bound * (pre + radius * lengths[None, :])  # bounds on |sigma(z_ij)|
+    v_max = np.abs(out) + radius
+    big_v = float(v_max.max())
+    extra = 1.0 if out_bias is not None else 0.0
+    d1 = np.sqrt((values**2).sum(0) + ((s1 * lengths[None, :] * v_max[:, None]) ** 2).sum(0) + extra)
+    d2 = s1 * lengths + s2 * big_v * lengths**2
+    d3 = 2.0 / math.sqrt(3.0) * s2 * lengths**2 + s3 * big_v * lengths**3
+    residual = np.abs(y) + (v_max[:, None] * values).sum(0)
+    if out_bias is not None:
+        residual = residual + abs(out_bias) + radius
+    return float((6.0 * d1 * d2 + 2.0 * residual * d3).sum()) * (1.0 + 1e-12)
 
 
 def sigmoid_interpolant(landscape: SigmoidNet, seed: int = 0) -> tuple[np.ndarray, float]:
