@@ -25,11 +25,13 @@ lemma).
 
 **Sub-optimality.**  ``better-point`` re-evaluates, in float64, the loss of a recorded better
 point (a constructed interpolant, a teacher copy) and requires it to be below the certified
-point's loss by a recorded margin.
+minimum's value by a recorded margin.  Under the radius certificate the minimum is x_min, not
+x*, and only F(x_min) >= F(x*) - |g|^2/(2m) is known: the gap is measured from that bound.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -77,7 +79,7 @@ def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0
     or the gradient is too large for the radius argument.  The ball radius rho depends on M and
     M on rho: two rounds of the fixed point suffice in practice."""
     mu, hessian_norm = hessian_lower_bound(landscape, point)
-    if mu <= 0.0:
+    if not mu > 0.0:  # also rejects NaN
         return None
     gradient = float(landscape.gradient(_tensor(point))[0].norm())
     analytic = getattr(landscape, "third_derivative_bound", None)
@@ -94,7 +96,9 @@ def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0
         rho = min(1.0, mu / (2.0 * max(bound_at(rho), 1e-300)))
     bound = bound_at(rho)
     modulus = mu - bound * rho
-    if modulus <= 0.0 or gradient >= modulus * rho / 2.0:
+    # Written as "not (... > ...)": an infinite bound gives rho = 0 and modulus = mu - inf * 0 =
+    # NaN, which every ordered comparison rejects; "modulus <= 0" would let it through.
+    if not modulus > 0.0 or not gradient < modulus * rho / 2.0:
         return None
     return {
         "level": "strict (analytic third-derivative bound)" if analytic is not None else "strict (sampled third-derivative estimate)",
@@ -181,16 +185,26 @@ def _check_morse_bott(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
 
 @check("better-point")
 def _check_better_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The recorded better point's float64 loss is below the certified point's by ``gap_at_least``."""
+    """The recorded better point's float64 loss is below the certified minimum's by ``gap_at_least``.
+
+    With ``strict_seed`` the certified minimum is the one the radius certificate locates near the
+    point, whose value is only known to be >= F(x*) - |g|^2/(2m): that drop is recomputed and
+    subtracted, so the gap is one between the better point and the true minimum, not x*."""
     better = np.asarray(args["point"], dtype=np.float64)
     if better.shape != point.shape:
         return CheckResult("better-point", False, "the better point has the wrong number of coordinates")
     values = landscape.loss(torch.as_tensor(np.stack([point, better]), dtype=DTYPE)).numpy()
-    gap = float(values[0] - values[1])
+    drop, where = 0.0, ""
+    if args.get("strict_seed") is not None:
+        strict = strict_minimum_radius(landscape, point, int(args["strict_seed"]))
+        if strict is None:
+            return CheckResult("better-point", False, "no strict-minimum radius certificate to bound the minimum's value")
+        drop, where = float(strict["value_lower_bound_drop"]), f" minus |g|^2/(2m) = {float(strict['value_lower_bound_drop']):.3g}"
+    gap = float(values[0] - drop - values[1])
     passed = gap >= float(args["gap_at_least"]) > 0.0
     return CheckResult(
         "better-point", passed,
-        f"loss at the point {values[0]:.12g}, at the better point {values[1]:.6g} ({args.get('method', '')}); "
+        f"loss at the point {values[0]:.12g}{where}, at the better point {values[1]:.6g} ({args.get('method', '')}); "
         f"gap {gap:.6g} >= {float(args['gap_at_least']):.3g}",
     )
 
@@ -208,9 +222,26 @@ def minimum_checks(landscape: Landscape, point: np.ndarray, seed: int = 0) -> tu
     return level, [{"name": "morse-bott-minimum", "args": {"flat_dimension": figures["flat_dimension"]}}]
 
 
-def better_point_check(value_at_point: float, better: np.ndarray, better_value: float, method: str) -> dict[str, Any]:
-    """A ``better-point`` check entry requiring half the observed gap."""
-    return {
-        "name": "better-point",
-        "args": {"point": [float(v) for v in better], "gap_at_least": 0.5 * (value_at_point - better_value), "method": method},
-    }
+def better_point_check(value_at_point: float, better: np.ndarray, better_value: float, method: str,
+                       strict_seed: int | None = None, drop: float = 0.0) -> dict[str, Any]:
+    """A ``better-point`` check entry requiring half the observed gap.  For a point certified by
+    the radius certificate pass its seed and ``value_lower_bound_drop`` as ``drop``: the gap is
+    then measured from F(x*) - |g|^2/(2m), the lower bound on the true minimum's value."""
+    args: dict[str, Any] = {"point": [float(v) for v in better], "gap_at_least": 0.5 * (value_at_point - drop - better_value),
+                            "method": method}
+    if strict_seed is not None:
+        args["strict_seed"] = int(strict_seed)
+    return {"name": "better-point", "args": args}
+
+
+def sub_optimality_check(landscape: Landscape, point: np.ndarray, value_at_point: float, better: np.ndarray,
+                         better_value: float, method: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``better-point`` entry matching ``checks`` (from :func:`minimum_checks`): with a
+    strict-minimum radius certificate among them the gap subtracts |g|^2/(2m)."""
+    for entry in checks:
+        if entry["name"] == "strict-minimum-radius":
+            seed = int(entry["args"].get("seed", 0))
+            strict = strict_minimum_radius(landscape, point, seed)
+            drop = math.inf if strict is None else float(strict["value_lower_bound_drop"])
+            return better_point_check(value_at_point, better, better_value, method, seed, drop)
+    return better_point_check(value_at_point, better, better_value, method)

@@ -443,7 +443,8 @@ def _requ_bad_minimum(instance, landscape, point, better, context, seed, counts,
     checks = [{"name": "strict-minimum-radius", "args": {"level": strict["level"], "ball_radius": strict["ball_radius"], "seed": seed}}]
     better_value = loss_at(landscape, better)
     if found.loss - better_value > 0:
-        checks.append(better_point_check(found.loss, better, better_value, "best end point of the search"))
+        checks.append(better_point_check(found.loss, better, better_value, "best end point of the search", seed,
+                                         strict["value_lower_bound_drop"]))
     claim = (f"{instance!r}: certified strict local minimum with F = {found.loss:.6g} (best found {better_value:.6g}), "
              f"min margin {margin:.3g}")
     cert = certify("requ-cubic-regulariser-coercive", "counterexample", claim, landscape, point, found, context, seed, extra_checks=checks)

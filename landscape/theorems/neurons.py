@@ -21,7 +21,7 @@ from landscape.oracles.activation_zeros import Zero, predicts_bad_minimum, side_
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.landscapes import Landscape, loss_at
-from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
+from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
 from landscape.oracles.networks import ACTIVATIONS, T, SingleNeuron, activation_named, single_neuron_optimum
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified, certify, survey
@@ -120,7 +120,7 @@ def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, poi
     better_value = loss_at(landscape, optimum.point)
     w0 = _exact_zero_weight(landscape, point)
     checks += [{"name": "single-neuron-sign-argument", "args": {"w0": str(w0)}},
-               better_point_check(found.loss, optimum.point, better_value, optimum.method)]
+               sub_optimality_check(landscape, point, found.loss, optimum.point, better_value, optimum.method, checks)]
     claim = (f"(y - v phi(wx))^2, phi = {landscape.activation.formula}, (x, y) = ({landscape.x}, {landscape.y}): "
              f"(w, v) = ({point[0]:.6g}, {point[1]:.6g}) is a sub-optimal local minimum, loss {found.loss:.6g} > 0; {level}")
     cert = certify(theorem_id, role, claim, landscape, point, found, context, seed, extra_checks=checks)

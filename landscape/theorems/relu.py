@@ -129,7 +129,7 @@ def spurious_check(theorem_id: str, claim_no_spurious: bool = False):  # type: i
         teacher = relu_teacher_optimum(landscape)
         teacher_loss = loss_at(landscape, teacher.point)
         checks = [{"name": "strict-minimum-radius", "args": {"level": radius["level"], "ball_radius": radius["ball_radius"], "seed": seed}},
-                  better_point_check(loss, teacher.point, teacher_loss, teacher.method)]
+                  better_point_check(loss, teacher.point, teacher_loss, teacher.method, seed, radius["value_lower_bound_drop"])]
         claim = (f"k = n = {witness.size}: descent from Xavier initialisation ends at a spurious strict local minimum, "
                  f"loss {loss:.6g} > 0; {radius['level']}, ball radius {radius['ball_radius']:.3g}; "
                  f"fraction of starts at certified spurious minima: {table}")

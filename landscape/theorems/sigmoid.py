@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.landscapes import loss_at
-from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
+from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
 from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
 from landscape.oracles.search import search
 from landscape.theorems.common import certified, certify
@@ -162,7 +162,7 @@ def _judge(theorem_id, landscape, built, found, counts, where, better, better_va
         if reached is None:
             return Evidence(Outcome.INCONCLUSIVE, f"{where}: classified a minimum but no radius/Morse-Bott certificate", None, counts)
         level, checks = reached
-        checks.append(better_point_check(found.loss, better, better_value, method))
+        checks.append(sub_optimality_check(landscape, built.point, found.loss, better, better_value, method, checks))
         role = "counterexample" if is_claim else "witness"
         claim = (f"{where}: duplicate-neuron point (w_0 = {np.round(built.w0, 4).tolist()}) is a sub-optimal local "
                  f"minimum, loss {found.loss:.6g} > {better_value:.3g}; certification: {level}")

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.landscapes import losses_at
-from landscape.oracles.minimum_certificate import better_point_check, minimum_checks
+from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
 from landscape.oracles.mlp import MLP
 from landscape.oracles.search import search
 from landscape.oracles.wide import (
@@ -112,7 +112,8 @@ def certify_bad_strict_minimum(theorem_id: str, role: str, inputs: ScalarInputs,
         return Evidence(Outcome.INCONCLUSIVE, f"{where}: constructed point is a {found.kind.value}, no strict certificate or interpolant", None, counts)
     level, checks = reached
     better_value = float(losses_at(landscape, better[None])[0])
-    checks.append(better_point_check(found.loss, better, better_value, "interpolant of the same width (det[S | y] = 0 by bisection)"))
+    checks.append(sub_optimality_check(landscape, point, found.loss, better, better_value,
+                                       "interpolant of the same width (det[S | y] = 0 by bisection)", checks))
     claim = f"{where}: a strict local minimum with loss {found.loss:.6g} > {better_value:.3g} (an interpolant); {level}"
     if valley:
         figures = valley_figures(landscape, point, seed)
@@ -174,7 +175,7 @@ def _strict_bad_minimum(theorem_id, landscape, point, value, better, context, se
     if reached is None or not reached[0].startswith("strict") or not better_value < value:
         return None
     level, checks = reached
-    checks.append(better_point_check(value, better, better_value, "interpolant"))
+    checks.append(sub_optimality_check(landscape, point, value, better, better_value, "interpolant", checks))
     claim = (f"{landscape.widths} {landscape.activation.name} net: a strict local minimum (a setwise strict minimum, "
              f"a basin) with loss {value:.6g} > {better_value:.3g}; {level}")
     cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed, extra_checks=checks)
