@@ -161,6 +161,27 @@ class MLP(Landscape):
     def loss(self, theta: Tensor) -> Tensor:
         return self.data_loss(self.outputs(theta)) + self.penalty(theta)
 
+    def flat_directions(self, theta: np.ndarray) -> np.ndarray | None:
+        """Last-hidden neurons with bitwise identical incoming weights and biases act through the
+        sum of their output weights only: moving v_j - v_first within such a group leaves the
+        outputs, hence the loss, exactly constant (and a critical point critical).  Tangents
+        e_{v_j} - e_{v_first} per group; None without groups or when a subclass adds a
+        regulariser (it may depend on the v_j one by one)."""
+        if type(self).penalty is not MLP.penalty or self.widths[-1] != 1:
+            return None
+        rows, cols, start, end = self.layers[-2]
+        point = np.asarray(theta, dtype=np.float64)
+        incoming = np.column_stack([point[start : start + rows * cols].reshape(rows, cols), point[start + rows * cols : end]])
+        out_start = self.layers[-1][2]
+        columns = []
+        for j in range(rows):
+            first = next(i for i in range(j + 1) if np.array_equal(incoming[i], incoming[j]))
+            if first != j:
+                tangent = np.zeros(self.n_params)
+                tangent[out_start + j], tangent[out_start + first] = 1.0, -1.0
+                columns.append(tangent)
+        return np.stack(columns, axis=1) if columns else None
+
     def loss_scale(self) -> float:
         """The loss of the zero output: (1/n)||Y||^2, or log 2 for the logistic loss."""
         if self.loss_name == "logistic":

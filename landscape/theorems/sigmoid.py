@@ -33,15 +33,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
+from landscape.oracles.duplicate_neurons import Construction, duplicate_neuron_point, logistic_sigmoid
 from landscape.oracles.landscapes import loss_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
 from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
 from landscape.oracles.search import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-
-CURVATURE_MARGIN = 1e-3  # -lambda_max(K) must exceed this x |r| x max|x|^2 for the construction
-
 
 @dataclass(frozen=True, slots=True)
 class SigmoidInstance:
@@ -56,69 +54,6 @@ class SigmoidInstance:
 
     def __repr__(self) -> str:
         return f"SigmoidInstance(n={len(self.x[0])}, d={len(self.x)}, p={self.width}, x={self.x})"
-
-
-@dataclass(frozen=True, slots=True)
-class Construction:
-    """Outputs y and the duplicate-neuron point (W = w_0 in every row, v_j = V/p or mixed)."""
-
-    y: np.ndarray
-    point: np.ndarray
-    w0: np.ndarray
-    curvature: float  # -lambda_max(K), > 0 when the point is a minimum
-
-
-def _sigmoid(t: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-t))
-
-
-def _candidates(d: int, rng: np.random.Generator) -> list[np.ndarray]:
-    fixed = [np.full(d, s) / np.sqrt(d) for s in (1.0, -1.0, 0.5, 2.0, -2.0)]
-    return fixed + [rng.standard_normal(d) for _ in range(8)]
-
-
-def _residual(x: np.ndarray, w0: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float] | None:
-    """A unit r orthogonal to g and H's columns making K most negative definite (sampled)."""
-    z = w0 @ x
-    s = _sigmoid(z)
-    first, second = s * (1 - s), s * (1 - s) * (1 - 2 * s)
-    constraints = np.column_stack([s, (first[None, :] * x).T])
-    basis = np.linalg.svd(constraints, full_matrices=True)[0][:, constraints.shape[1]:]
-    if basis.shape[1] == 0:
-        return None
-    trials = [basis[:, i] for i in range(basis.shape[1])] + [basis @ rng.standard_normal(basis.shape[1]) for _ in range(64)]
-    best: tuple[np.ndarray, float] | None = None
-    for raw in trials:
-        for r in (raw / np.linalg.norm(raw), -raw / np.linalg.norm(raw)):
-            k = (x * (r * second)) @ x.T
-            curvature = -float(np.linalg.eigvalsh(k)[-1])
-            if best is None or curvature > best[1]:
-                best = (r, curvature)
-    return best
-
-
-def duplicate_neuron_point(x: np.ndarray, width: int, seed: int, signs: str = "positive") -> Construction | None:
-    """The construction of the module docstring; ``signs="mixed"`` gives v = (2V, -V, ...)
-    (a falsified variant drops the sign condition).  ``None`` if no w_0 tried gives K < 0."""
-    rng = np.random.default_rng(seed)
-    d = x.shape[0]
-    scale = float(np.abs(x).max()) ** 2 or 1.0
-    best: tuple[np.ndarray, np.ndarray, float] | None = None
-    for w0 in _candidates(d, rng):
-        found = _residual(x, w0, rng)
-        if found is not None and (best is None or found[1] > best[2]):
-            best = (w0, found[0], found[1])
-    if best is None or best[2] <= CURVATURE_MARGIN * scale:
-        return None
-    w0, r, curvature = best
-    total = 1.0
-    v = np.full(width, total / width)
-    if signs == "mixed" and width >= 2:
-        v = np.zeros(width)
-        v[0], v[1] = 2.0 * total, -total
-    y = total * _sigmoid(w0 @ x) + r
-    point = np.concatenate([np.tile(w0, width), v])
-    return Construction(y=y, point=point, w0=w0, curvature=curvature)
 
 
 def certify_construction(theorem_id: str, instance: SigmoidInstance, context: Context, signs: str = "positive",
@@ -260,7 +195,7 @@ def _two_inputs_check(instance: SigmoidInstance, context: Context) -> Evidence:
     seed = context.seed_for(instance)
     x = instance.array
     w0 = np.ones(1)
-    y = _sigmoid(w0 @ x)
+    y = logistic_sigmoid(w0 @ x)
     point = np.concatenate([np.tile(w0, instance.width), np.full(instance.width, 1.0 / instance.width)])
     built = Construction(y=y, point=point, w0=w0, curvature=0.0)
     landscape = SigmoidNet(instance.width, x, y)

@@ -36,11 +36,20 @@ from landscape.oracles.search import search
 from landscape.oracles.wide import (
     narrow_construction,
     narrow_interpolant,
+    output_layer_end,
     path_to_lower,
     valley_figures,
 )
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.wide_plateaus import (
+    DuplicateInstance,
+    certify_redundant_minimum,
+    dead_plateau_point,
+    duplicate_basin_check,
+    duplicate_instances,
+    flat_path_drop,
+)
 
 QUICK_STARTS = 4  # search starts per instance at most (the property's cost is the classification)
 NEAR_GLOBAL = 1e-9  # loss <= this x loss scale counts as a global minimum (squared loss: optimum 0)
@@ -155,6 +164,9 @@ def judge_points(theorem_id: str, landscape: MLP, points: np.ndarray, labels: li
         if path_to_lower(landscape, point, float(value), _goal(landscape, float(value)), seed) is not None:
             counts["path to lower loss"] += 1
             continue
+        if flat_path_drop(landscape, point, seed) is not None:
+            counts["flat path (redundant neurons) to lower loss"] += 1
+            continue
         evidence = _strict_bad_minimum(theorem_id, landscape, point, float(value), better, context, seed, counts)
         if evidence is not None:
             return evidence
@@ -183,12 +195,33 @@ def _strict_bad_minimum(theorem_id, landscape, point, value, better, context, se
     return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
 
 
-def basin_check(instance: NetInstance, context: Context) -> Evidence:
+def interpolant(landscape: MLP, seed: int) -> np.ndarray | None:
+    """Squared loss, d_L >= n: the output-layer least-squares fit at a random point (loss ~ 0),
+    the better point a certified strict sub-optimal minimum is compared with."""
+    import torch
+
+    if landscape.loss_name != "squared":
+        return None
+    start = landscape.random_points(1, torch.Generator().manual_seed(seed + 1))[0].numpy()
+    end = output_layer_end(landscape, start)
+    if end is None or losses_at(landscape, end[None])[0] > NEAR_GLOBAL * landscape.loss_scale():
+        return None
+    return end
+
+
+def basin_check(instance: NetInstance | DuplicateInstance, context: Context) -> Evidence:
+    """Search end points (and, for ReLU, a dead-unit plateau), judged against an interpolant;
+    for a :class:`DuplicateInstance`, the certified duplicate-neuron minimum."""
+    if isinstance(instance, DuplicateInstance):
+        return duplicate_basin_check(instance, context)
     landscape = instance.landscape()
     seed = context.seed_for(instance)
     starts = min(context.budget.restarts, QUICK_STARTS if context.budget.name.startswith("quick") else context.budget.restarts)
     found = search(landscape, starts, context.budget.descent_steps // 4, 3, seed, context.device)
-    return judge_points(context.theorem_id, landscape, found.points, [f"start {i}" for i in range(starts)], context, seed)
+    points, labels = found.points, [f"start {i}" for i in range(starts)]
+    if instance.activation == "relu":
+        points, labels = np.vstack([points, dead_plateau_point(landscape, seed)[None]]), labels + ["dead-unit plateau"]
+    return judge_points(context.theorem_id, landscape, points, labels, context, seed, interpolant(landscape, seed))
 
 
 def narrow_basin_check(inputs: ScalarInputs, context: Context) -> Evidence:
@@ -265,13 +298,16 @@ NO_BAD_BASIN = Theorem(
         "Last hidden width $d_{L} \\ge n$, continuous activations, one input coordinate distinct across samples, "
         "loss convex in the output $\\Rightarrow$ no sub-optimal basin.  From every end point of a multi-start descent "
         "that is not globally optimal the harness builds a path at or below its loss to lower loss (output-layer "
-        "segments are exact: convex along them); a certified sub-optimal strict minimum would refute."
+        "segments are exact: convex along them); a certified sub-optimal strict minimum (against an interpolant) "
+        "would refute.  Rank-deficient points are judged too: ReLU dead-unit plateaus and the certified sigmoid "
+        "duplicate-neuron minimum with $p \\ge n$, left by a certified non-increasing path (merge the duplicates' output "
+        "weights, move the freed neurons at constant loss, then an exact output-layer segment)."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: wide_instances(SIGMOID_LIKE, ("squared", "logistic")),
+    instances=lambda: st.one_of(wide_instances(SIGMOID_LIKE + ("relu",), ("squared", "logistic")), duplicate_instances()),
     check=basin_check,
-    hypotheses=("d_L in n..n+1, depth 1-2", "first input coordinate distinct", "leaky-relu, swish, sigmoid, tanh",
-                "squared or logistic loss"),
+    hypotheses=("d_L in n..n+1, depth 1-2", "first input coordinate distinct", "leaky-relu, swish, sigmoid, tanh, relu",
+                "squared or logistic loss", "or: scalar inputs, n in 5..6, outputs of the duplicate-neuron minimum (p in n..n+1)"),
 )
 
 NO_SPURIOUS_VALLEY = Theorem(
@@ -291,7 +327,23 @@ NO_SPURIOUS_VALLEY = Theorem(
                 "squared loss", "distinct samples"),
 )
 
+def _every_minimum_global(instance: DuplicateInstance, context: Context) -> Evidence:
+    return certify_redundant_minimum(context.theorem_id, instance, context)
+
+
 VARIANTS = [
+    Theorem(
+        id="variant-wide-net-every-local-min-global",
+        title="(false) d_L >= n: every local minimum is global (no basin weakened to no bad minimum)",
+        source="001 Thm IV.2 with 'no sub-optimal basin' strengthened to 'no sub-optimal local minimum'",
+        statement=("Wrong conclusion: the sigmoid duplicate-neuron point with $p \\ge n$ is a certified non-strict local "
+                   "minimum whose features are rank-deficient, and the flat path out of it ends lower."),
+        expectation=Expectation.HOLDS,
+        instances=duplicate_instances,
+        check=_every_minimum_global,
+        hypotheses=("p in n..n+1", "scalar inputs, n in 5..6"),
+        falsifies="wide-net-no-bad-basin",
+    ),
     Theorem(
         id="variant-narrow-net-every-local-min-global",
         title="(false) With n - 1 neurons every local minimum is global",
