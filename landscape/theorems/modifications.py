@@ -45,8 +45,13 @@ from landscape.oracles.networks import T
 from landscape.oracles.search import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.full_rank_variants import square_inputs, square_rank_check
+from landscape.theorems.wide_nets import narrow_every_min_global, scalar_inputs
+from landscape.theorems.wide_plateaus import duplicate_instances, redundant_minimum_check
 from landscape.theorems.modifications_checks import (
     BOUND_SLACK,
+    GRADIENT_AGREEMENT,
+    gradient_disagreement,
     rank_figures,
     residual_bound,
     scaling_path_figures,
@@ -137,8 +142,12 @@ def rank_bound_check(which: str, theorem_id: str):  # type: ignore[no-untyped-de
             if not is_critical:
                 counts["not_critical"] += 1
                 continue
+            disagreement = gradient_disagreement(landscape, point, which)
+            if not disagreement <= GRADIENT_AGREEMENT:
+                return Evidence(Outcome.INCONCLUSIVE, f"{instance!r}: closed-form and autograd gradients differ by "
+                                f"{disagreement:.2g} (relative): an oracle is wrong", None, counts, restarts)
             figures = rank_figures(_matrix_of(landscape, point, which))
-            bound = residual_bound(landscape, point, figures["sigma_min"])
+            bound = residual_bound(landscape, point, figures["sigma_min"], which)
             if figures["rank"] == landscape.n:
                 counts[f"critical, {which} rank n"] += 1
                 allowed = bound["loss_bound"] * (1 + BOUND_SLACK) + context.tolerances.loss * landscape.loss_scale()
@@ -472,30 +481,6 @@ REQU_CUBIC = Theorem(
 # -- Falsified variants -----------------------------------------------------------------------
 
 
-def origin_check(which: str, theorem_id: str):  # type: ignore[no-untyped-def]
-    """Every critical point has zero loss whatever the rank of ``which``?  The origin of a tanh
-    net is critical (Z_L = 0, output weights 0) with loss ||Y||^2/n, Z_L = 0 and G = 0."""
-
-    def check_instance(instance: NetInstance, context: Context) -> Evidence:
-        return _origin(which, theorem_id, instance, context)
-
-    return check_instance
-
-
-def _origin(which: str, theorem_id: str, instance: NetInstance, context: Context) -> Evidence:
-    seed = context.seed_for(instance)
-    net = MLP((len(instance.x), *instance.hidden, 1), "tanh", np.array(instance.x), np.array([instance.y]))
-    origin = np.zeros(net.n_params)
-    found = classify(net, origin, None, context.tolerances, seed, context.budget.probe_directions)
-    value = found.loss
-    figures = rank_figures(_matrix_of(net, origin, which))
-    checks = [{"name": "rank-deficient-critical", "args": {"which": which, "rank": figures["rank"], "loss_at_least": 0.5 * value}}]
-    claim = (f"{instance!r}: the origin is a critical point ({found.kind.value}) with loss {value:.6g} > 0; {which} has rank "
-             f"{figures['rank']} < n")
-    cert = certify(theorem_id, "counterexample", claim, net, origin, found, context, seed, extra_checks=checks)
-    return certified(Outcome.COUNTEREXAMPLE, claim, cert, Counter({found.kind.value: 1}), 0)
-
-
 def _coercive_claim_check(instance: ExponentialInstance, context: Context) -> Evidence:
     """The modified loss is coercive?  The teacher (a = 0) with its output layer scaled by c."""
     seed = context.seed_for(instance)
@@ -573,24 +558,50 @@ def _requ_unregularised_check(instance: RequInstance, context: Context) -> Evide
 VARIANTS = [
     Theorem(
         id="variant-any-rank-critical-point-global",
-        title="(false) Every critical point is global, whatever the rank of Z_L(X)",
+        title="(false) Every local minimum is global, whatever the rank of Z_L(X)",
         source="001 Claim VI.1 with the full-rank condition dropped",
-        statement="Dropped hypothesis: the origin of a tanh net is critical with $Z_L(X) = 0$ and loss $\\|Y\\|^2/n > 0$.",
+        statement=("Dropped hypothesis: the sigmoid duplicate-neuron point ($p \\ge n$, hidden biases) is a certified "
+                   "non-strict local minimum with rank-1 features and positive loss; a certified flat path ends lower."),
         expectation=Expectation.HOLDS,
-        instances=lambda: net_instances(2, 4, ("tanh",), (-1, 0, 1)),
-        check=origin_check("features", "variant-any-rank-critical-point-global"),
-        hypotheses=("tanh", "targets non-zero"),
+        instances=duplicate_instances,
+        check=redundant_minimum_check,
+        hypotheses=("sigmoid, scalar inputs, n in 5..6, p in n..n+1", "outputs of the duplicate-neuron construction"),
+        falsifies="full-rank-features-global",
+    ),
+    Theorem(
+        id="variant-full-row-rank-features-global",
+        title="(false) 'Full rank' may be read as full row rank: d_L = n - 1 suffices",
+        source="001 Claim VI.1 with rank n weakened to rank d_L (Prop IV.3's construction)",
+        statement=("Wrong reading: at the narrow construction $Z_L(X)$ has full row rank $d_L = n - 1$, yet the point is a "
+                   "certified strict local minimum with positive loss while an interpolant of the same width exists."),
+        expectation=Expectation.HOLDS,
+        instances=scalar_inputs,
+        check=narrow_every_min_global,
+        hypotheses=("d_L = n - 1", "tilted-sine activation"),
+        falsifies="full-rank-features-global",
+    ),
+    Theorem(
+        id="variant-wide-features-without-derivative-condition",
+        title="(false) d_L >= n alone makes every critical point global (Claim VI.2's derivative condition dropped)",
+        source="001 Claims VI.1-VI.2 with sigma^(k)(0) != 0 dropped (t^2: the third derivative vanishes)",
+        statement=("Dropped hypothesis: for $t^2$ neurons and scalar inputs $Z_L(X)$ has rank $\\le 3$ everywhere; with "
+                   "$n \\ge 4$ labels no quadratic fits, the search reaches critical points with positive loss."),
+        expectation=Expectation.HOLDS,
+        instances=square_inputs,
+        check=square_rank_check("features"),
+        hypotheses=("t^2, scalar inputs, n in 4..5, d_L in n..n+1", "labels with a positive quadratic-fit residual"),
         falsifies="full-rank-features-global",
     ),
     Theorem(
         id="variant-every-critical-point-zero-loss",
-        title="(false) Every critical point of a scalar squared-loss net has zero loss",
+        title="(false) Every critical point of a wide scalar squared-loss net has zero loss (full-rank G dropped)",
         source="001 Claim VI.3 with the full-rank condition on G dropped",
-        statement="Dropped hypothesis: the origin of a tanh net is critical with loss $\\|Y\\|^2/n > 0$ and $G = 0$.",
+        statement=("Dropped hypothesis: for $t^2$ neurons and scalar inputs $G(\\theta)$ has rank $\\le 3$ everywhere; the "
+                   "search reaches critical points with positive loss although there are more parameters than samples."),
         expectation=Expectation.HOLDS,
-        instances=lambda: net_instances(2, 4, ("tanh",), (-1, 0, 1)),
-        check=origin_check("jacobian", "variant-every-critical-point-zero-loss"),
-        hypotheses=("tanh", "targets non-zero"),
+        instances=square_inputs,
+        check=square_rank_check("jacobian"),
+        hypotheses=("t^2, scalar inputs, n in 4..5, d_L in n..n+1",),
         falsifies="ntk-full-rank-critical-global",
     ),
     Theorem(

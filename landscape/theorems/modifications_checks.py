@@ -12,7 +12,9 @@ the gradient in the last layer is (2/n) e Z^T and the full gradient is (2/n) G e
           \|e\| \le \frac{n}{2}\,\frac{\|\nabla F\|}{\sigma_{\min}(G)},
 
 when Z (d_L x n, d_L >= n) or G (P x n) has full column rank n: a critical point there has
-zero loss (Claims VI.1, VI.3).  These are the bounds the checks recompute.
+zero loss (Claims VI.1, VI.3).  These are the bounds the checks recompute, with the gradient
+taken from the closed forms (2/n) e Z^T and (2/n) G e; the properties also compare those with
+the autograd gradient of the loss (an independent oracle) at every point they judge.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from landscape.oracles.landscapes import DTYPE, Landscape
 from landscape.oracles.mlp import MLP
 
 RANK_RTOL = 1e-8  # sigma_r > RANK_RTOL x sigma_1 x max(shape) certifies full rank
+GRADIENT_AGREEMENT = 1e-8  # closed-form vs autograd gradient, relative (rounding is ~1e-15)
 BOUND_SLACK = 1e-6  # relative slack on the residual bounds (rounding in the gradient and SVD)
 MARGIN_FLOOR = 1e-9  # margins y_i f(x_i) must exceed this x max(1, |f|) to count as positive
 PATH_GRID = np.geomspace(1.0, 1e3, 40)  # scale factors c of the scaling paths (default grid)
@@ -52,11 +55,33 @@ def rank_figures(matrix: np.ndarray) -> dict[str, float]:
             "rank": int((values > tolerance).sum()) if top > 0 else 0, "full": min(matrix.shape)}
 
 
-def residual_bound(landscape: MLP, point: np.ndarray, sigma_min: float) -> dict[str, float]:
-    """Loss, gradient norm and the loss bound (n/4) ||grad||^2 / sigma_min^2 (module docstring)."""
+def closed_form_gradient(landscape: MLP, point: np.ndarray, which: str) -> np.ndarray:
+    """The gradient from the closed forms of the module docstring, without differentiating the
+    loss: (2/n) e Z_L^T (the output layer's block, ``features``) or (2/n) G e (all of it,
+    ``jacobian``; G from the outputs' derivatives), e = f(X) - Y."""
+    theta = _rows(point)
+    residual = (landscape.outputs(theta) - torch.as_tensor(landscape.y, dtype=DTYPE))[0]  # (1, n)
+    scale = 2.0 / landscape.n
+    if which == "features":
+        return (scale * residual @ landscape.features(theta)[0].T).numpy().reshape(-1)
+    return (scale * landscape.output_jacobian(theta)[0] @ residual[0]).numpy()
+
+
+def gradient_disagreement(landscape: MLP, point: np.ndarray, which: str) -> float:
+    """|closed form - autograd| / max(|autograd|, loss scale x 1e-300) on the closed form's block."""
+    autograd = landscape.gradient(_rows(point))[0].numpy()
+    if which == "features":
+        _, _, start, end = landscape.layers[-1]
+        autograd = autograd[start:end]
+    closed = closed_form_gradient(landscape, point, which)
+    return float(np.linalg.norm(closed - autograd) / max(float(np.linalg.norm(autograd)), 1e-300))
+
+
+def residual_bound(landscape: MLP, point: np.ndarray, sigma_min: float, which: str) -> dict[str, float]:
+    """Loss, closed-form gradient norm and the loss bound (n/4) ||g||^2 / sigma_min^2 (module docstring)."""
     theta = _rows(point)
     loss = float(landscape.loss(theta)[0])
-    gradient = float(landscape.gradient(theta)[0].norm())
+    gradient = float(np.linalg.norm(closed_form_gradient(landscape, point, which)))
     n = landscape.n
     bound = (n / 4.0) * gradient**2 / sigma_min**2 if sigma_min > 0 else math.inf
     return {"loss": loss, "gradient_norm": gradient, "loss_bound": bound}
@@ -78,7 +103,7 @@ def _check_rank_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
     which = args["which"]
     figures = rank_figures(_matrix(landscape, point, which))
     full = figures["rank"] == landscape.n
-    bound = residual_bound(landscape, point, figures["sigma_min"])
+    bound = residual_bound(landscape, point, figures["sigma_min"], which)
     violated = bound["loss"] > bound["loss_bound"] * (1 + BOUND_SLACK) + tol.loss * landscape.loss_scale()
     return CheckResult(
         "full-rank-residual-bound", bool(full and violated),

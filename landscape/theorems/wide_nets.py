@@ -44,11 +44,11 @@ from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.wide_plateaus import (
     DuplicateInstance,
-    certify_redundant_minimum,
     dead_plateau_point,
     duplicate_basin_check,
     duplicate_instances,
     flat_path_drop,
+    redundant_minimum_check,
 )
 
 QUICK_STARTS = 4  # search starts per instance at most (the property's cost is the classification)
@@ -327,10 +327,6 @@ NO_SPURIOUS_VALLEY = Theorem(
                 "squared loss", "distinct samples"),
 )
 
-def _every_minimum_global(instance: DuplicateInstance, context: Context) -> Evidence:
-    return certify_redundant_minimum(context.theorem_id, instance, context)
-
-
 VARIANTS = [
     Theorem(
         id="variant-wide-net-every-local-min-global",
@@ -340,7 +336,7 @@ VARIANTS = [
                    "minimum whose features are rank-deficient, and the flat path out of it ends lower."),
         expectation=Expectation.HOLDS,
         instances=duplicate_instances,
-        check=_every_minimum_global,
+        check=redundant_minimum_check,
         hypotheses=("p in n..n+1", "scalar inputs, n in 5..6"),
         falsifies="wide-net-no-bad-basin",
     ),

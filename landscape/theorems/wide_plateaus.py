@@ -136,3 +136,8 @@ def certify_redundant_minimum(theorem_id: str, instance: DuplicateInstance, cont
              f"{landscape.n}, is a local minimum ({level}) with loss {found.loss:.6g} > {better_value:.3g}")
     cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed, extra_checks=checks)
     return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
+
+
+def redundant_minimum_check(instance: DuplicateInstance, context: Context) -> Evidence:
+    """The check of the variants "every local minimum is global" (any rank, or d_L >= n)."""
+    return certify_redundant_minimum(context.theorem_id, instance, context)
