@@ -20,8 +20,9 @@ with loss |r|^2 > 0, while for p >= n the network interpolates (loss 0).  Width 
 
 Note on the seed: with no biases and the symmetric inputs {-a, 0, a}, sigma(-t) = 1 - sigma(t)
 confines the outputs to the affine plane {(c - b, c, c + b)}, on which the loss is a convex
-quadratic; every local minimum is then global (r must be orthogonal to 1, x and x^3 = a^2 x).
-Prop IV.2's generator therefore draws inputs that are not symmetric about 0.
+quadratic; every local minimum is then global (``theorems/sigmoid_symmetric`` proves it).
+Prop IV.2 as transcribed is false there: a refuted variant, and its generator excludes those
+three-point sets only (larger symmetric sets, e.g. {-2, -1, 1, 2}, have witnesses).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
 from landscape.oracles.search import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_evidence, symmetric_instances
 
 @dataclass(frozen=True, slots=True)
 class SigmoidInstance:
@@ -129,8 +131,10 @@ def wide_instances() -> st.SearchStrategy[SigmoidInstance]:
 
 
 def _not_symmetric(x: tuple[tuple[float, ...], ...]) -> bool:
+    """Excludes exactly the inputs of the lemma in ``theorems/sigmoid_symmetric`` ({-a, 0, a}:
+    no outputs give a sub-optimal minimum there); larger symmetric sets have witnesses."""
     values = set(x[0])
-    return values != {-v for v in values}
+    return not (len(values) == 3 and 0.0 in values and values == {-v for v in values})
 
 
 def scalar_instances(min_n: int = 3, max_n: int = 6, symmetric_allowed: bool = False) -> st.SearchStrategy[SigmoidInstance]:
@@ -180,13 +184,22 @@ SIGMOID_SUBOPTIMAL = Theorem(
     expectation=Expectation.WITNESSED,
     instances=scalar_instances,
     check=witness_check,
-    hypotheses=("n >= 3 distinct scalar inputs", "inputs not symmetric about 0 (see the module note)", "p in n..n+2"),
+    hypotheses=("n >= 3 distinct scalar inputs", "inputs not {-a, 0, a} (see the module note)", "p in n..n+2"),
 )
 
 
 def _mixed_sign_check(instance: SigmoidInstance, context: Context) -> Evidence:
     return certify_construction("variant-sigmoid-duplicate-neurons-any-sign", instance, context, signs="mixed",
                                 minimum_claimed_sub_optimal=False)
+
+
+def _symmetric_check(instance: SymmetricInstance, context: Context) -> Evidence:
+    """Prop IV.2 on {-a, 0, a}: the witness procedure first (a certified witness would stand),
+    then the lemma's certificate: no outputs give a sub-optimal local minimum."""
+    attempt = certify_construction(context.theorem_id, SigmoidInstance(tuple(map(tuple, instance.x)), instance.width), context)
+    if attempt.outcome is Outcome.WITNESS:
+        return attempt
+    return lemma_evidence(instance, context, Counter({f"witness procedure: {attempt.outcome.value}": 1}))
 
 
 def _two_inputs_check(instance: SigmoidInstance, context: Context) -> Evidence:
@@ -207,6 +220,19 @@ def _two_inputs_check(instance: SigmoidInstance, context: Context) -> Evidence:
 
 
 VARIANTS = [
+    Theorem(
+        id="variant-sigmoid-symmetric-inputs",
+        title="(false) Prop IV.2 as transcribed: also on the inputs {-a, 0, a}",
+        source="001 Prop IV.2 with 'inputs not symmetric about 0' dropped",
+        statement=("Dropped hypothesis: on $\\{-a, 0, a\\}$, $\\sigma(-t) = 1 - \\sigma(t)$ makes the loss a strictly convex "
+                   "quadratic of two output coordinates through an open map, so every local minimum is global for every $y$ "
+                   "(the lemma of `theorems/sigmoid_symmetric`, its hypotheses checked exactly)."),
+        expectation=Expectation.WITNESSED,
+        instances=symmetric_instances,
+        check=_symmetric_check,
+        hypotheses=("inputs {-a, 0, a}", "bias-free sigmoid net, p in 3..5", "any outputs"),
+        falsifies="sigmoid-suboptimal-local-min",
+    ),
     Theorem(
         id="variant-sigmoid-duplicate-neurons-any-sign",
         title="(false) The duplicate-neuron point is a local minimum whatever the signs of v_j",
