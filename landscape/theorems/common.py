@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from landscape.oracles.builders import spec_of
+from landscape.interval.checks import rigour_for
 from landscape.oracles.certificates import Certificate, replay_data
 from landscape.oracles.classify import Classification, PointClass, classify_batch
 from landscape.oracles.landscapes import Landscape
@@ -132,6 +133,8 @@ def certify(
             checks.append({"name": "exact-hessian", "args": {"expect": "indefinite", "direction": found.direction}})
             checks.append({"name": "exact-descent", "args": {"direction": found.direction, "order": 2}})
     checks += list(extra_checks)
+    rigour, note, interval_checks = rigour_for(landscape, point, found.kind, checks, found.direction)
+    checks += interval_checks
     facts = found.as_dict()
     facts.pop("direction", None)
     certificate = Certificate(
@@ -144,6 +147,8 @@ def certify(
         tolerances=context.tolerances.as_dict(),
         facts=facts,
         seed=context.seed,
+        rigour=rigour,
+        rigour_note=note,
     )
     return certificate if replay_data(certificate.to_json()).passed else None
 
