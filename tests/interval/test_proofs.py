@@ -114,3 +114,26 @@ def test_user_landscape_without_a_form_stays_float64() -> None:
 
     rigour, note, _ = rigour_for(Plain((1, 1, 1), [[1.0]], [[1.0]]), np.zeros(2), PointClass.STRICT_SADDLE, [], [1.0, 1.0])
     assert rigour == "float64" and "no interval form" in note
+
+
+def test_user_landscape_with_its_own_interval_form_is_proved() -> None:
+    """A user landscape that supplies interval_jet (written with landscape.interval.jets) reaches interval."""
+    from flint import arb
+
+    from landscape.interval import jets
+
+    class Bowl(DeepLinear):
+        family = "bowl-test"
+
+        def interval_jet(self, balls, second_order):
+            x, y = jets.variables(balls, second_order)
+            return (x - 1).square() + (y + arb(1) / 2).square() * 2 + jets.sin(x - 1).square()
+
+    import torch
+
+    bowl = Bowl((1, 1, 1), [[1.0]], [[1.0]])
+    bowl.loss = lambda theta: (theta[:, 0] - 1) ** 2 + 2 * (theta[:, 1] + 0.5) ** 2 + torch.sin(theta[:, 0] - 1) ** 2
+    bowl.gradient = lambda theta: torch.stack([2 * (theta[:, 0] - 1) + torch.sin(2 * (theta[:, 0] - 1)), 4 * (theta[:, 1] + 0.5)], 1)
+    bowl.hessian = lambda theta: torch.diag(torch.tensor([2.0 + 2.0 * float(torch.cos(2 * (theta[0, 0] - 1))), 4.0]))[None]
+    rigour, note, extra = rigour_for(bowl, np.array([1.0, -0.5]), PointClass.LOCAL_MINIMUM, [])
+    assert rigour == "interval" and [c["name"] for c in extra] == ["interval-existence", "interval-class"], note
