@@ -110,17 +110,28 @@ def _better_point(landscape: Landscape, checks: list[dict[str, Any]]) -> np.ndar
     return None
 
 
+TRAJECTORY_NOTE = (
+    "a claim about gradient-descent iterates, simulated in float64: ball arithmetic loses the exact invariant "
+    "sets such runs stall on (enclosures grow by about 1 + eta |lambda_min| per step along the unstable direction)"
+)
+
+
 def rigour_for(landscape: Landscape, point: np.ndarray, kind: PointClass | None, checks: list[dict[str, Any]],
                direction: list[float] | None = None) -> tuple[str, str, list[dict[str, Any]]]:
     """(rigour, note, interval checks to append) for a certificate about ``point``."""
     exact = [entry["name"] for entry in checks if entry["name"] in EXACT_CHECKS]
     if exact:
         return "exact", f"the claim rests on exact (sympy) checks: {', '.join(sorted(set(exact)))}", []
+    if any(entry["name"] == "gd-trajectory" for entry in checks):
+        return "float64", TRAJECTORY_NOTE, []
     if kind is None or kind is PointClass.NOT_CRITICAL:
         return "float64", "the claim is not about a critical point and has no exact or interval check", []
     if kind is PointClass.DEGENERATE_SADDLE:
         return "float64", ("degenerate saddle away from an exactly critical point: the Hessian is singular, so the "
                            "Krawczyk test cannot isolate a critical point; the higher-order descent test is float64"), []
+    if kind is PointClass.GLOBAL_MINIMUM:
+        return "float64", ("a global minimum is equality with the optimum value, which ball arithmetic can bound but "
+                           "not prove; the classification is float64"), []
     claim = _claim_of(kind, checks)
     if claim is None:
         return "float64", f"no interval proof for class {kind.value!r}", []

@@ -23,7 +23,9 @@ import numpy as np
 from flint import arb, arb_mat
 
 from landscape.interval.forms import IntervalForm
-from landscape.interval.matrices import max_abs, mid_array, to_arb_mat, upper
+from landscape.interval.matrices import max_abs, mid_array, to_arb_mat
+
+SINGULAR_CONDITION = 1e12  # beyond this the float Hessian is singular to working precision: no isolated zero
 
 
 @dataclass(slots=True)
@@ -85,8 +87,11 @@ def krawczyk(form: IntervalForm, centre: np.ndarray, radius: float, embedding: n
     gradient, hessian = enclosures.gradient, enclosures.hessian
     if e is not None:
         gradient, hessian = e.transpose() * gradient, e.transpose() * hessian * e
+    centre_hessian = mid_array(hessian)
+    if not np.isfinite(centre_hessian).all() or np.linalg.cond(centre_hessian) > SINGULAR_CONDITION:
+        return Existence(False, radius, float("inf"), float("inf"), enclosures)
     try:
-        preconditioner = np.linalg.inv(mid_array(hessian))
+        preconditioner = np.linalg.inv(centre_hessian)
     except np.linalg.LinAlgError:
         return Existence(False, radius, float("inf"), float("inf"), enclosures)
     if not np.isfinite(preconditioner).all():

@@ -151,8 +151,13 @@ def _group_sums_exclude_zero(landscape: Any, point: np.ndarray, radius: float) -
 
 
 def reduction_for(landscape: Any, point: np.ndarray, claim: str, form: IntervalForm) -> Reduction:
-    if claim != "morse-bott-minimum":
+    """No reduction for nondegenerate points; duplicate neurons (a saddle or a Morse-Bott minimum
+    of a sigmoid net) are merged; other Morse-Bott points need an exactly critical line."""
+    if claim == "strict-minimum":
         return Reduction("none")
+    if claim == "strict-saddle":
+        duplicate = duplicate_neurons(landscape, point)
+        return Reduction("none") if duplicate is None else duplicate
     flats = landscape.flat_directions(point)
     if flats is None:
         raise InvalidArgument("the landscape names no flat directions at this point: no quotient reduction")
@@ -193,6 +198,9 @@ def existence(landscape: Any, point: np.ndarray, radius: float, reduction: Reduc
     if not outcome.proved:
         detail = (f"Krawczyk failed on X = x +- {radius:.3g}: contraction {outcome.contraction:.3g} >= 1 "
                   f"(Newton step {outcome.newton_step:.3g})")
+        if not math.isfinite(outcome.newton_step):
+            detail = (f"Krawczyk failed on X = x +- {radius:.3g}: the Hessian is singular to working precision, so the "
+                      "critical point is not isolated (a symmetry orbit or a degenerate point) and no box can hold it alone")
     passed = outcome.proved
     if passed and reduction.name == "duplicate-neurons":
         nonzero, note = _group_sums_exclude_zero(landscape, point, radius)
@@ -293,13 +301,22 @@ def prove(landscape: Any, point: np.ndarray, claim: str, direction: np.ndarray |
         reduction = reduction_for(landscape, point, claim, form)
     except InvalidArgument as exc:
         return IntervalProof(False, claim, 0.0, reason=str(exc))
-    first = max(FIRST_RADIUS_STEPS * _newton_step(form, point, reduction), MIN_RELATIVE_RADIUS * max(1.0, float(np.abs(point).max())))
+    first = _two_digits(max(FIRST_RADIUS_STEPS * _newton_step(form, point, reduction),
+                            MIN_RELATIVE_RADIUS * max(1.0, float(np.abs(point).max()))))
     proof = IntervalProof(False, claim, 0.0, reason="no box tried")
     for growth in RADIUS_GROWTH:
         proof = run_proof(landscape, point, first * growth, claim, reduction, direction, better)
         if proof.proved:
             return proof
     return proof
+
+
+def _two_digits(radius: float) -> float:
+    """The radius rounded up to two significant digits: the last bits of a float Newton step may
+    differ between BLAS builds or thread counts, and the certificate must not."""
+    exponent = math.floor(math.log10(radius)) - 1
+    digits = math.ceil(radius / 10.0**exponent * (1.0 - 1e-12))
+    return max(float(f"{digits}e{exponent}"), radius)
 
 
 def _newton_step(form: IntervalForm, point: np.ndarray, reduction: Reduction) -> float:

@@ -137,3 +137,14 @@ def test_user_landscape_with_its_own_interval_form_is_proved() -> None:
     bowl.hessian = lambda theta: torch.diag(torch.tensor([2.0 + 2.0 * float(torch.cos(2 * (theta[0, 0] - 1))), 4.0]))[None]
     rigour, note, extra = rigour_for(bowl, np.array([1.0, -0.5]), PointClass.LOCAL_MINIMUM, [])
     assert rigour == "interval" and [c["name"] for c in extra] == ["interval-existence", "interval-class"], note
+
+
+def test_strict_saddle_with_duplicate_neurons_is_proved_on_the_merged_net() -> None:
+    """Output weights 2 and -1 on two identical neurons: the Hessian is singular along v_1 - v_2, so only
+    the reduction isolates the critical point; the negative curvature is then certified over the box."""
+    landscape = SigmoidNet(2, [[0.0, 0.5, 1.0]], [0.36455674749133005, 0.007812708366917831, 1.5579754418505496])
+    point = np.array([2.0, 2.0, 2.0, -1.0])
+    direction = np.array([-0.057181777799549305, -0.9962478891900869, -0.045936845625162426, -0.045936845625162204])
+    proof = prove(landscape, point, "strict-saddle", direction=direction)
+    assert proof.proved and proof.args["reduction"] == "duplicate-neurons", proof.reason
+    assert not prove(landscape, point, "strict-saddle", direction=np.array([0.0, 0.0, 1.0, -1.0]) / np.sqrt(2)).proved
