@@ -18,6 +18,9 @@ strictly lower (logistic loss, whose infimum 0 is not attained).  A certified st
 minimum that is sub-optimal would be a counterexample (a strict minimum is a setwise strict
 minimum, a basin; and it lies in a spurious valley: :func:`~landscape.oracles.wide.valley_figures`).
 A point from which no path is found is ``inconclusive``: failing to find a path proves nothing.
+Search end points are nearly always interpolants, so Thm IV.2 is also judged where it bites:
+at ReLU dead-unit plateaus and at the certified sigmoid duplicate-neuron minimum (p >= n),
+each left by a certified flat path (:mod:`landscape.theorems.wide_plateaus`).
 """
 
 from __future__ import annotations
