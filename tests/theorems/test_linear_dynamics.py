@@ -8,7 +8,7 @@ from landscape.oracles.certificates import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.dynamics import fitted_rate, gd_trajectory, rate_violation
 from landscape.theorems.linear_dynamics import TargetInstance, _planted_target, balanced_layers
-from landscape.theorems.linear_identities import balancedness_terms
+from landscape.oracles.linear_trajectories import imbalance
 
 
 def _instance(widths=(2, 3, 2)) -> TargetInstance:
@@ -21,7 +21,8 @@ def test_balanced_layers_are_balanced_and_reproduce_the_product():
     point = balanced_layers(landscape, instance.target)
     assert landscape.loss(__import__("torch").as_tensor(point)[None]).item() < 1e-20
     for layer in (0, 1):
-        d, _, _ = balancedness_terms(landscape, point, layer, swapped=False)
+        weights = [w[0].numpy() for w in landscape.layers(__import__("torch").as_tensor(point)[None])]
+        d = imbalance(weights, layer)
         assert np.linalg.norm(d) < 1e-12
 
 
