@@ -43,3 +43,22 @@ def test_gd_trajectory_check_distinguishes_convergence_from_a_stall():
     assert run_check({"name": "gd-trajectory", "args": args}, landscape, start, Tolerances()).passed
     args["expect"], args["threshold"] = "stalls", 0.5 * run.losses[0, 0]
     assert not run_check({"name": "gd-trajectory", "args": args}, landscape, start, Tolerances()).passed
+
+
+def test_slow_mode_start_keeps_the_margin_and_breaks_the_rate_at_the_theorems_step():
+    from landscape.oracles.linear_trajectories import hessian_top_eigenvalue
+    from landscape.theorems.linear_dynamics import _start, theorem_setup
+
+    instance = _instance((3, 3, 3, 2))
+    landscape = instance.landscape()
+    setup = theorem_setup(instance)
+    balanced = _start(instance, landscape, np.random.default_rng(0), "none")
+    unbalanced = _start(instance, landscape, np.random.default_rng(0), "balance")
+    product = landscape.product(__import__("torch").as_tensor(unbalanced)[None])[0].numpy()
+    sigma_min = np.linalg.svd(instance.target, compute_uv=False)[-1]
+    assert np.linalg.norm(product - instance.target) <= sigma_min - setup.margin  # deficiency margin kept
+    assert setup.eta * hessian_top_eigenvalue(landscape, unbalanced) < 2.0  # not a step-size artefact
+    holds = gd_trajectory(landscape, balanced, setup.eta, 50).losses[:, 0]
+    fails = gd_trajectory(landscape, unbalanced, setup.eta, 50).losses[:, 0]
+    assert rate_violation(holds, setup.rate) is None
+    assert rate_violation(fails, setup.rate) is not None
