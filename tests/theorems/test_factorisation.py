@@ -94,3 +94,16 @@ def test_meta_algorithm_escapes_from_a_narrow_minimum_to_the_convex_optimum():
     assert run.rounds[-1].loss == pytest.approx(convex_optimum(landscape.y, landscape.lam), abs=1e-9)
     wrong = run_meta_algorithm(landscape, start, 400, 40, Tolerances(), source="data")
     assert wrong.outcome == "no-escape" and wrong.rounds[0].escape_change > 0
+
+
+def test_orbit_descent_keeps_a_factorisation_of_z_and_reaches_the_nuclear_norm():
+    from landscape.theorems.factorisation import orbit_descent, random_factorisations
+
+    problem = factorisation_problem(2, 2, 2, 0, seed=3)
+    z = problem.y
+    (u, v), = random_factorisations(z, problem.width, 1, np.random.default_rng(0))
+    value, u_best, v_best = orbit_descent(u, v, 0)
+    assert np.linalg.norm(u_best @ v_best.T - z) < 1e-10 * np.linalg.norm(z)
+    assert value == pytest.approx(0.5 * ((u_best**2).sum() + (v_best**2).sum()), rel=1e-12)
+    assert value < 0.5 * ((u**2).sum() + (v**2).sum())
+    assert value == pytest.approx(nuclear_norm(z), rel=1e-6)
