@@ -59,10 +59,12 @@ class ReluInstance:
 
 
 @st.composite
-def relu_instances(draw: st.DrawFn, min_width: int = 3, max_width: int = 4, extra_width_over_outputs: bool = False) -> ReluInstance:
-    """n in [2, 3] distinct inputs in [-2, 2] (gaps >= 0.5), one output, lambda = 0.2; the width is
-    n_2 n + 1 (> |phi|, Thm 1.10) when ``extra_width_over_outputs``."""
-    n = draw(st.integers(2, 3))
+def relu_instances(
+    draw: st.DrawFn, min_width: int = 3, max_width: int = 4, extra_width_over_outputs: bool = False, max_samples: int = 3
+) -> ReluInstance:
+    """n in [2, max_samples] distinct inputs in [-2, 2] (gaps >= 0.5), one output, lambda = 0.2; the
+    width is n_2 n + 1 (> |phi|, Thm 1.10) when ``extra_width_over_outputs``."""
+    n = draw(st.integers(2, max_samples))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     inputs = tuple(float(v) for v in np.round(-2.0 + np.cumsum(rng.uniform(0.5, 4.0 / n, n)), 3))
@@ -229,9 +231,10 @@ HOMOGENEOUS_ZERO_SUBNETWORK_GLOBAL = Theorem(
         "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$ (the matrix instance (1.43)); the one-unit ReLU variant shows the zero unit matters."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: st.one_of(zero_subnetwork_instances(), relu_instances(min_width=3, max_width=4)),
+    instances=lambda: st.one_of(zero_subnetwork_instances(), relu_instances(min_width=3, max_width=4, max_samples=2)),
     check=zero_subnetwork_check("homogeneous-zero-subnetwork-global"),
-    hypotheses=("width > number of singular values above lambda (a zero pair is possible)", "ReLU: X = [x; 1], n <= 3 samples, width 3-4"),
+    hypotheses=("width > number of singular values above lambda (a zero pair is possible)",
+                "ReLU: X = [x; 1], n = 2 samples, width 3-4 (with 3 samples descent ends at points with no zero unit: undecided)"),
 )
 
 
