@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from landscape.budget import BUDGETS
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem, factorisation_problems
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.factorisation import (
@@ -56,12 +57,12 @@ def certify_factorisation_point(theorem_id: str, claim: str, landscape: MatrixFa
 # -- nuclear-norm-variational-form ---------------------------------------------------------
 
 
-def nuclear_instances() -> st.SearchStrategy[FactorisationProblem]:
-    """Z (as Y) of size n2 x n0 in [1, 3], full rank, planted singular values >= 1.5 with gaps >= 0.5;
-    width = rank + [0, 2]."""
+def nuclear_instances(max_size: int = 3) -> st.SearchStrategy[FactorisationProblem]:
+    """Z (as Y) of size n2 x n0 in [1, max_size], full rank, planted singular values >= 1.5 with gaps
+    >= 0.5; width = rank + [0, 2]."""
     return st.builds(
         lambda n2, n0, extra, seed: factorisation_problem(n2, n0, min(n2, n0) + extra, 0, seed),
-        st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**16),
+        st.integers(1, max_size), st.integers(1, max_size), st.integers(0, 2), st.integers(0, 2**16),
     )
 
 
@@ -187,9 +188,9 @@ NUCLEAR_NORM_VARIATIONAL_FORM = Theorem(
         "$V = V_Z S^{1/2}$."
     ),
     expectation=Expectation.HOLDS,
-    instances=nuclear_instances,
+    instances=lambda budget=BUDGETS["quick"]: nuclear_instances(max_size=budget.sized(3, 8)),
     check=variational_check("nuclear-norm-variational-form"),
-    hypotheses=("width >= rank Z",),
+    hypotheses=("width >= rank Z", "quick: Z up to 3 x 3; standard: up to 8 x 8"),
 )
 
 
@@ -311,7 +312,7 @@ MF_POLAR_ESCAPE = Theorem(
         "the first-order points the search reaches."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: factorisation_problems(min_above=2, max_size=3, width_below_above=True),
+    instances=lambda budget=BUDGETS["quick"]: factorisation_problems(min_above=2, max_above=budget.sized(3, 5), max_size=budget.sized(3, 6), width_below_above=True),
     check=meta_algorithm_check("mf-polar-escape"),
     hypotheses=("at least two singular values of Y above lambda, width below their number (so the search's minima "
                 "violate (ii))",),

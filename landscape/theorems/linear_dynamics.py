@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from typing import Any
 
+from landscape.budget import BUDGETS
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.dynamics import gd_trajectory, rate_violation
@@ -232,9 +233,10 @@ DEEP_LINEAR_GD_LINEAR_RATE = Theorem(
         "500 at exactly that step).  Both conditions are necessary."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: target_instances(),
+    instances=lambda budget=BUDGETS["quick"]: target_instances(max_depth=budget.sized(3, 6), max_width=budget.sized(3, 8)),
     check=linear_rate_check("deep-linear-gd-linear-rate"),
-    hypotheses=("whitened data, d_N <= d_0 <= hidden widths", "balanced start, ||W_{N:1}(0) - Phi|| = 0.45 sigma_min(Phi)"),
+    hypotheses=("whitened data, d_N <= d_0 <= hidden widths", "balanced start, ||W_{N:1}(0) - Phi|| = 0.45 sigma_min(Phi)",
+                "quick: depth 2-3, widths <= 3; standard: depth 2-6, widths <= 8"),
 )
 
 

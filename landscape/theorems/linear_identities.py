@@ -16,6 +16,7 @@ import torch
 
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.oracles.certificates import CheckResult, check
+from landscape.budget import BUDGETS
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.critical import theory_points
 from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
@@ -25,6 +26,7 @@ from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.linear import LinearInstance, linear_instances
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+QUICK = BUDGETS["quick"]
 # An identity that holds exactly is "violated" when its residual exceeds VIOLATION_RTOL times the
 # natural scale of its terms; at refined critical points residuals are ~1e-13 relative.
 VIOLATION_RTOL = 1e-6
@@ -100,6 +102,7 @@ def check_lemma(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: 
 
 
 LEMMA_RESTARTS = 16  # random starts searched per instance (capped by the budget's)
+LEMMA_SUBSETS = 12  # subsets J drawn for the named points (there are 2^{n_2} - 1 of them)
 
 
 def lemma_check(theorem_id: str, pseudo_inverse: bool = False):
@@ -113,7 +116,7 @@ def lemma_check(theorem_id: str, pseudo_inverse: bool = False):
     def check(instance: LinearInstance, context: Context) -> Evidence:
         landscape = instance.landscape()
         seed = context.seed_for(instance)
-        special = [] if pseudo_inverse else theory_points(landscape, np.random.default_rng(seed))
+        special = [] if pseudo_inverse else theory_points(landscape, np.random.default_rng(seed), max_subsets=LEMMA_SUBSETS)
         found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, LEMMA_RESTARTS))
         counts = found.counts()
         checked: Counter[str] = Counter()
@@ -145,9 +148,10 @@ ONE_HIDDEN_CRITICAL_POINT_EQUATIONS = Theorem(
         "$V = \\Sigma_{xx}^{-1}\\Sigma_{xy}U(U^\\top U)^{-1}$ for full-rank $U$, (iii) $\\Sigma P_U = P_U\\Sigma$."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(one_hidden_layer(max_width=3)),
+    instances=lambda budget=QUICK: linear_instances(one_hidden_layer(max_width=budget.sized(3, 8)), max_condition=budget.sized(1, 100)),
     check=lemma_check("one-hidden-critical-point-equations"),
-    hypotheses=("S_xx invertible (full row rank X)", "n_1 <= n_2 <= n_0"),
+    hypotheses=("S_xx invertible (full row rank X)", "n_1 <= n_2 <= n_0",
+                "quick: widths <= 3, S_xx well conditioned; standard: widths <= 8, condition of X up to 100"),
 )
 
 
@@ -259,9 +263,11 @@ BALANCEDNESS_INVARIANT = Theorem(
         "with gradients from autograd of $\\frac1n\\|Y - W_L\\cdots W_1X\\|_F^2$, compared with the closed form at every step."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=4, max_width=3)),
+    instances=lambda budget=QUICK: linear_instances(
+        architectures(min_depth=2, max_depth=budget.sized(4, 8), max_width=budget.sized(3, 16)), max_condition=budget.sized(1, 1000)
+    ),
     check=balancedness_check("balancedness-invariant"),
-    hypotheses=("any widths, depth 2-4, squared loss",),
+    hypotheses=("any widths, squared loss", "quick: depth 2-4, widths <= 3; standard: depth 2-8, widths <= 16, condition of X up to 1000"),
 )
 
 VARIANTS = [

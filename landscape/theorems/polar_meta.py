@@ -37,7 +37,7 @@ from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.factorisation_checks import POLAR_RTOL
 from landscape.theorems.model import Context, Evidence, Outcome
 
-MAX_ROUNDS = 4  # escapes per run; the planted problems have at most 3 singular values above lambda
+MAX_ROUNDS = 6  # escapes per run; the planted problems have at most 5 singular values above lambda
 MAX_STARTS = 3  # first-order points violating (ii) the loop is started from, per instance
 # A first-order point: |grad F| <= CRITICAL_RTOL x the loss scale after the refinement (which
 # reaches ~1e-13); looser points are not handed to the next round.
