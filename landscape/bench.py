@@ -14,6 +14,7 @@ Every figure is a ratio of two timings taken in the same run on the same device:
 * ``top_eig_speedup_vs_power_iteration``: our route to the top Hessian eigenvalue of one small
   model (exact Hessian + ``eigvalsh`` when P is small, else Lanczos) over Hessian-vector-product
   power iteration as PyHessian does it (at most 100 iterations, relative tolerance 1e-3).
+* ``interval_backend_speedup`` and ``interval_proof_seconds``: see :mod:`landscape.interval.bench`.
 
 Loops are timed on a few starts and converted to a rate, so the bench stays within minutes.
 """
@@ -31,6 +32,7 @@ import torch
 from torch import Tensor
 
 from landscape.generators.data import regression_data
+from landscape.interval.bench import format_interval, interval_figures
 from landscape.oracles.landscapes import Landscape, DeepLinear
 from landscape.oracles.search import chunk_size, descend_in_chunks
 from landscape.oracles.spectrum import lanczos_extremes, power_iteration_top
@@ -217,6 +219,8 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
     figures["search_flop_fraction"] = achieved / peak
     progress("top eigenvalue")
     figures["top_eig_speedup_vs_power_iteration"] = _top_eig(models["sigmoid (8-16-1, n=64)"])
+    progress("interval proofs")
+    figures.update(interval_figures())
     return figures
 
 
@@ -238,4 +242,5 @@ def format_figures(figures: dict[str, Any]) -> str:
     lines.append(
         f"top_eig_speedup_vs_power_iteration: {top['speedup']:,.1f}x (ours {top['ours']:.6g}, power iteration {top['power_iteration']:.6g})"
     )
+    lines += format_interval(figures)
     return "\n".join(lines)

@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list theorem ids, expectations, sources and titles")
     listing.add_argument("--variants", action="store_true", help="also list the falsified variants")
     listing.add_argument("--file", type=Path, metavar="FILE", help="list the theorems a Python file defines instead")
+    listing.add_argument(
+        "--certificates", type=Path, default=Path("landscape-certificates"), metavar="DIR",
+        help="show the rigour of the certificates a run wrote there (default: landscape-certificates/)",
+    )
 
     verify = commands.add_parser("verify", help="verify theorems and print a summary table")
     verify.add_argument("ids", nargs="*", metavar="ID", help="theorem ids (default: the whole catalogue)")
@@ -119,9 +123,26 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
         from landscape.userfiles import theorems_in
 
         theorems = theorems_in(args.file)
-    rows = [(t.id, t.expectation.value if not t.is_variant else f"refute ({t.falsifies})", t.source, t.title) for t in theorems]
-    _table(("id", "expectation", "source", "title"), rows, out)
+    rows = [
+        (t.id, t.expectation.value if not t.is_variant else f"refute ({t.falsifies})", _rigour_of(args.certificates, t.id), t.source, t.title)
+        for t in theorems
+    ]
+    _table(("id", "expectation", "rigour", "source", "title"), rows, out)
     return 0
+
+
+def _rigour_of(directory: Path, theorem_id: str) -> str:
+    """The rigour stated by the theorem's certificate in ``directory`` ("-" when none was written)."""
+    from landscape.errors import CertificateError
+    from landscape.oracles.certificates import read_certificate
+
+    path = directory / f"{theorem_id}.json"
+    if not path.is_file():
+        return "-"
+    try:
+        return str(read_certificate(path).get("rigour", "float64"))
+    except CertificateError:
+        return "unreadable"
 
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -163,6 +184,8 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         line = f"{result.theorem_id}: {result.message}"
         if result.certificate_path:
             line += f"\n    certificate: {result.certificate_path}  (re-check: landscape replay {result.certificate_path})"
+        if result.certificate is not None:
+            line += f"\n    rigour: {result.certificate.rigour} ({result.certificate.rigour_note})"
         if result.certificate_path or not result.matches:
             line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
         print(line, file=out)

@@ -18,3 +18,5 @@ def test_bench_reports_every_figure():
     top = figures["top_eig_speedup_vs_power_iteration"]
     assert abs(top["ours"] - top["power_iteration"]) <= 1e-2 * abs(top["ours"])
     assert "search_speedup_vs_loop" in format_figures(figures)
+    assert all(v > 0 for v in figures["interval_backend_speedup"].values())
+    assert len(figures["interval_proof_seconds"]) == 3 and "interval_proof_seconds" in format_figures(figures)

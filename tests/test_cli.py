@@ -19,7 +19,7 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
 def test_list_shows_the_catalogue():
     result = run("list")
     assert result.returncode == 0
-    assert re.search(r"^deep-linear-no-bad-local-min\s+holds\s+001 Thm III.1", result.stdout, re.M)
+    assert re.search(r"^deep-linear-no-bad-local-min\s+holds\s+(-|exact|interval|float64)\s+001 Thm III.1", result.stdout, re.M)
     assert "variant-" not in result.stdout
     assert "variant-toy-vw-every-critical-global" in run("list", "--variants").stdout
 
@@ -38,6 +38,10 @@ def test_verify_writes_records_and_a_replayable_certificate(tmp_path):
     certificate = tmp_path / "certs" / "deep-linear-degenerate-saddle-at-zero.json"
     replayed = run("replay", str(certificate))
     assert replayed.returncode == 0 and "checks passed" in replayed.stdout
+    assert "rigour: exact (the claim rests on exact (sympy) checks" in result.stdout
+    listed = run("list", "--certificates", str(tmp_path / "certs")).stdout
+    assert re.search(r"^deep-linear-degenerate-saddle-at-zero\s+witnessed\s+exact\s", listed, re.M)
+    assert re.search(r"^toy-vw-no-bad-min\s+holds\s+-\s", listed, re.M)
 
 
 def test_a_variant_verified_as_a_theorem_fails_the_run(tmp_path):

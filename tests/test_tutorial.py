@@ -63,7 +63,7 @@ def test_the_tutorial_runs_end_to_end(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
     status = main(shlex.split(replay)[1:], out=out)
-    assert status == 0 and "[pass] definition" in out.getvalue() and "5 of 5 checks passed" in out.getvalue(), out.getvalue()
+    assert status == 0 and "[pass] definition" in out.getvalue() and "6 of 6 checks passed" in out.getvalue(), out.getvalue()
 
 
 def check_verify(result: subprocess.CompletedProcess, folder: Path) -> None:

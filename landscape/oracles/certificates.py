@@ -28,6 +28,13 @@ from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec, 
 SCHEMA = "landscape-certificate"
 SCHEMA_VERSION = 1
 ROLES = ("witness", "counterexample")
+# What a certificate's claim rests on, strongest first, and the checks each level requires.
+RIGOURS = ("exact", "interval", "float64")
+RIGOUR_CHECKS = {
+    "exact": ("exact-descent", "exact-hessian", "exact-path-decrease"),
+    "interval": ("interval-existence", "interval-class"),
+}
+FLOAT64_NOTE = "float64 checks only: no exact or interval proof is implemented for this claim"
 
 
 @dataclass(slots=True)
@@ -55,6 +62,8 @@ class Certificate:
         seed: the run seed; ``versions``: library versions that produced it.
         instance: the instance drawn by the generator, as text (its repr or builder call).
         budget: the budget of the run that found it (with the seed, how to reproduce the run).
+        rigour: what the claim rests on, one of :data:`RIGOURS`; ``rigour_note`` says why that
+            level (and, below ``exact``, why the stronger one was not reached, with numbers).
     """
 
     theorem_id: str
@@ -69,6 +78,8 @@ class Certificate:
     versions: dict[str, str] = field(default_factory=dict)
     instance: str = ""
     budget: dict[str, Any] = field(default_factory=dict)
+    rigour: str = "float64"
+    rigour_note: str = FLOAT64_NOTE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +97,8 @@ class Certificate:
             "versions": self.versions or versions(),
             "instance": self.instance,
             "budget": self.budget,
+            "rigour": self.rigour,
+            "rigour_note": self.rigour_note,
         }
 
     def write(self, path: Path) -> Path:
@@ -343,7 +356,22 @@ def replay_data(data: dict[str, Any]) -> Replay:
     tolerances = Tolerances(**{k: float(v) for k, v in data.get("tolerances", {}).items() if k in known})
     results = source_checks(data["landscape"])
     results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
+    results.append(rigour_check(data))
     return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
+
+
+def rigour_check(data: dict[str, Any]) -> CheckResult:
+    """The stated rigour must be backed by the checks of its level (which the replay re-runs)."""
+    rigour = data.get("rigour", "float64")
+    if rigour not in RIGOURS:
+        return CheckResult("rigour", False, f"rigour {rigour!r} is not one of {RIGOURS}")
+    names = {str(entry.get("name")) for entry in data["checks"]}
+    needed = RIGOUR_CHECKS.get(rigour, ())
+    if rigour == "interval" and not set(needed) <= names:
+        return CheckResult("rigour", False, f"rigour 'interval' needs the checks {', '.join(needed)}")
+    if rigour == "exact" and not names & set(needed):
+        return CheckResult("rigour", False, f"rigour 'exact' needs one of the checks {', '.join(needed)}")
+    return CheckResult("rigour", True, f"{rigour}: {data.get('rigour_note', '')}")
 
 
 def replay(path: Path | str) -> Replay:

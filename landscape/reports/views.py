@@ -40,6 +40,8 @@ class CertificateView:
     point_size: int
     facts: dict[str, Any]
     checks: list[tuple[str, str]]
+    rigour: str = "float64"
+    rigour_note: str = ""
     file: str = ""
     original_path: str | None = None
 
@@ -223,6 +225,8 @@ def certificate_view(data: Any, original_path: Any = None) -> CertificateView | 
         point_size=len(point),
         facts=data.get("facts") if isinstance(data.get("facts"), dict) else {},
         checks=[(_text(c.get("name")), _check_summary(c.get("args"))) for c in checks],
+        rigour=_text(data.get("rigour"), "float64"),
+        rigour_note=_text(data.get("rigour_note")),
         original_path=original_path if isinstance(original_path, str) else None,
     )
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landscape.interval.checks import rigour_for
+from landscape.interval.snapping import snap_to_exact_critical
 from landscape.oracles.builders import spec_of
 from landscape.oracles.certificates import Certificate, replay_data
-from landscape.oracles.classify import Classification, PointClass, classify_batch
+from landscape.oracles.classify import Classification, PointClass, classify, classify_batch
 from landscape.oracles.landscapes import Landscape
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.search import search
@@ -112,8 +114,18 @@ def certify(
     """A certificate that ``point`` is what ``found`` says, re-verified from its JSON form.
 
     Returns ``None`` when the replay of the freshly written certificate fails: such a finding
-    is never reported.
+    is never reported.  With ``exact``, a degenerate saddle within rounding of an exactly critical
+    point with zero blocks is certified at that point (:mod:`landscape.interval.snapping`; the
+    distance is a fact).  The certificate states its rigour (:func:`rigour_for`): exact, interval
+    (a ball-arithmetic proof appended as checks) or float64, with the reason.
     """
+    snapped_by = None
+    if exact and found.kind is PointClass.DEGENERATE_SADDLE and landscape.n_params <= EXACT_CHECK_MAX_PARAMS:
+        snapped = snap_to_exact_critical(landscape, point)
+        if snapped is not None:
+            reclassified = classify(landscape, snapped[0], found.optimum, context.tolerances, seed=seed)
+            if reclassified.kind is PointClass.DEGENERATE_SADDLE:
+                (point, snapped_by), found = snapped, reclassified
     checks: list[dict] = [{"name": "classification", "args": {"expected": found.kind.value, "seed": seed}}]
     checks.append({"name": "loss", "args": {"value": found.loss}})
     if found.optimum is not None:
@@ -132,8 +144,12 @@ def certify(
             checks.append({"name": "exact-hessian", "args": {"expect": "indefinite", "direction": found.direction}})
             checks.append({"name": "exact-descent", "args": {"direction": found.direction, "order": 2}})
     checks += list(extra_checks)
+    rigour, note, interval_checks = rigour_for(landscape, point, found.kind, checks, found.direction)
+    checks += interval_checks
     facts = found.as_dict()
     facts.pop("direction", None)
+    if snapped_by is not None:
+        facts["snapped_to_exact_zeros_by"] = snapped_by  # sup-norm move from the search's float point
     certificate = Certificate(
         theorem_id=theorem_id,
         role=role,
@@ -144,6 +160,8 @@ def certify(
         tolerances=context.tolerances.as_dict(),
         facts=facts,
         seed=context.seed,
+        rigour=rigour,
+        rigour_note=note,
     )
     return certificate if replay_data(certificate.to_json()).passed else None
 

@@ -67,8 +67,12 @@ def _certificate(theorem_id: str, role: str, claim: str, landscape: Landscape, p
 
     certificate = Certificate(theorem_id=theorem_id, role=role, claim=claim, landscape=spec_of(landscape),
                               point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
-                              facts=facts, seed=context.seed)
+                              facts=facts, seed=context.seed, rigour_note=RUNS_NOTE)
     return certificate if replay_data(certificate.to_json()).passed else None
+
+
+RUNS_NOTE = ("a claim about gradient-descent runs (iterates, escape times, fitted growth laws), simulated in float64: "
+             "no interval enclosure of the runs is implemented")
 
 
 # -- gd-avoids-strict-saddles ---------------------------------------------------------------------
