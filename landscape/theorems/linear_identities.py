@@ -148,10 +148,10 @@ ONE_HIDDEN_CRITICAL_POINT_EQUATIONS = Theorem(
         "$V = \\Sigma_{xx}^{-1}\\Sigma_{xy}U(U^\\top U)^{-1}$ for full-rank $U$, (iii) $\\Sigma P_U = P_U\\Sigma$."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda budget=QUICK: linear_instances(one_hidden_layer(max_width=budget.sized(3, 8)), max_condition=budget.sized(1, 100)),
+    instances=lambda budget=QUICK: linear_instances(one_hidden_layer(max_width=budget.sized(3, 8)), max_condition=budget.sized(1, 10)),
     check=lemma_check("one-hidden-critical-point-equations"),
     hypotheses=("S_xx invertible (full row rank X)", "n_1 <= n_2 <= n_0",
-                "quick: widths <= 3, S_xx well conditioned; standard: widths <= 8, condition of X up to 100"),
+                "quick: widths <= 3, S_xx well conditioned; standard: widths <= 8, condition of X up to 10"),
 )
 
 
