@@ -4,8 +4,9 @@ The catalogue (``landscape/theorems/``) is written with these same building bloc
 file uses them the same way and runs with ``landscape verify --file my_claim.py`` or
 ``pytest my_claim.py``.  ``docs/tutorial.md`` walks through a complete example.
 
-A theorem is a :class:`Theorem`: an id, a statement, an :class:`Expectation`, a zero-argument
-factory of the Hypothesis strategy that draws instances satisfying the hypotheses, and a
+A theorem is a :class:`Theorem`: an id, a statement, an :class:`Expectation`, a factory of the
+Hypothesis strategy that draws instances satisfying the hypotheses (no arguments, or a keyword
+``budget`` whose :meth:`Budget.sized` lets the range grow with the budget), and a
 ``check(instance, context) -> Evidence``.  The pieces:
 
 * landscapes — your loss as :func:`from_function` (``loss(theta, data)``) or

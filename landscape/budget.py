@@ -25,6 +25,9 @@ class Budget:
         descent_steps: steps of batched gradient descent (with per-start backtracking).
         refine_steps: float64 Levenberg-Marquardt steps on the gradient norm.
         probe_directions: directions tried by the higher-order test at a flat critical point.
+        instance_size: ``small`` or ``large``: the range of the instances a generator that takes
+            the budget draws (``quick`` stays small; ``standard`` and ``thorough`` reach wider and
+            deeper networks, see :meth:`sized`).
     """
 
     name: str
@@ -33,8 +36,11 @@ class Budget:
     descent_steps: int
     refine_steps: int
     probe_directions: int = 64
+    instance_size: str = "small"
 
     def __post_init__(self) -> None:
+        if self.instance_size not in INSTANCE_SIZES:
+            raise InvalidArgument(f"budget instance_size={self.instance_size!r} must be one of {INSTANCE_SIZES}")
         for field in ("instances", "restarts", "descent_steps", "refine_steps", "probe_directions"):
             value = getattr(self, field)
             if not isinstance(value, int) or value < 1:
@@ -49,15 +55,22 @@ class Budget:
             descent_steps=self.descent_steps,
             refine_steps=self.refine_steps,
             probe_directions=self.probe_directions,
+            instance_size=self.instance_size,
         )
 
+    def sized(self, small: int, large: int) -> int:
+        """``small`` for a small-instance budget, ``large`` otherwise (a generator's upper bound)."""
+        return large if self.instance_size == "large" else small
+
+
+INSTANCE_SIZES = ("small", "large")
 
 BUDGETS: dict[str, Budget] = {
     "quick": Budget("quick", instances=6, restarts=32, descent_steps=400, refine_steps=40),
-    "standard": Budget("standard", instances=25, restarts=128, descent_steps=1500, refine_steps=60),
+    "standard": Budget("standard", instances=25, restarts=128, descent_steps=1500, refine_steps=60, instance_size="large"),
     "thorough": Budget(
         "thorough", instances=100, restarts=512, descent_steps=4000, refine_steps=80,
-        probe_directions=256,
+        probe_directions=256, instance_size="large",
     ),
 }
 

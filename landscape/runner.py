@@ -106,7 +106,7 @@ def verify(
         report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
-    )(given(_strategy(theorem))(body))
+    )(given(_strategy(theorem, budget))(body))
     test = hypothesis_seed(seed)(test)
     started = time.perf_counter()
     counterexample: Evidence | None = None
@@ -150,10 +150,10 @@ def verify(
     return result
 
 
-def _strategy(theorem: Theorem) -> SearchStrategy[object]:
+def _strategy(theorem: Theorem, budget: Budget) -> SearchStrategy[object]:
     """The theorem's instance strategy; a factory that fails or returns no strategy is refused."""
     try:
-        strategy = theorem.instances()
+        strategy = theorem.strategy_for(budget)
     except Exception as exc:
         raise InvalidArgument(f"{theorem.id}: instances() raised {describe_exception(exc)}") from None
     if not isinstance(strategy, SearchStrategy):

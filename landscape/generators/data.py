@@ -31,18 +31,26 @@ class Dataset:
     spectrum: str
     x_rank: str
     seed: int
+    condition: float = 1.0
 
     def __repr__(self) -> str:
+        stretched = f", condition={self.condition:g}" if self.condition != 1.0 else ""
         return (
             f"Dataset(d0={self.x.shape[0]}, dL={self.y.shape[0]}, n={self.x.shape[1]}, "
-            f"spectrum={self.spectrum!r}, x_rank={self.x_rank!r}, seed={self.seed})"
+            f"spectrum={self.spectrum!r}, x_rank={self.x_rank!r}, seed={self.seed}{stretched})"
         )
 
 
 def regression_data(
-    d0: int, d_last: int, samples: int, seed: int, spectrum: str = "distinct", x_rank: str = "full"
+    d0: int, d_last: int, samples: int, seed: int, spectrum: str = "distinct", x_rank: str = "full",
+    condition: float = 1.0,
 ) -> Dataset:
-    """Build one dataset (deterministic in its arguments); see the module docstring."""
+    """Build one dataset (deterministic in its arguments); see the module docstring.
+
+    ``condition`` > 1 stretches the input directions geometrically from 1 to 1/condition before the
+    mixing, so S_xx is ill conditioned (about condition^2) while Sigma = A A^T is unchanged."""
+    if not condition >= 1.0:
+        raise InvalidArgument(f"condition={condition!r} must be >= 1 (1 keeps S_xx well conditioned)")
     if spectrum not in SPECTRA:
         raise InvalidArgument(f"spectrum={spectrum!r} must be one of {SPECTRA}")
     if x_rank not in X_RANKS:
@@ -69,9 +77,10 @@ def regression_data(
     mixing = np.eye(d0) + 0.3 * rng.standard_normal((d0, d0)) / np.sqrt(d0)
     if x_rank == "deficient":
         mixing[-1] = 0.0 if d0 == 1 else mixing[0]
-    x = mixing @ white
+    stretch = np.geomspace(1.0, 1.0 / condition, d0) if d0 > 1 else np.ones(1)
+    x = mixing @ (stretch[:, None] * white)
     y = a @ white + noise
-    return Dataset(x=x, y=y, spectrum=spectrum, x_rank=x_rank, seed=seed)
+    return Dataset(x=x, y=y, spectrum=spectrum, x_rank=x_rank, seed=seed, condition=float(condition))
 
 
 def datasets(
@@ -82,8 +91,14 @@ def datasets(
     max_extra_samples: int = 4,
     spectrum: str = "distinct",
     x_rank: str = "full",
+    max_condition: float = 1.0,
 ) -> st.SearchStrategy[Dataset]:
-    """Datasets for fixed widths: n = max(d0, dL) + extra samples, extra in the given range."""
+    """Datasets for fixed widths: n = max(d0, dL) + extra samples, extra in the given range; with
+    ``max_condition`` > 1 the input stretch is drawn from 1, 10, 100, ... up to it (ill-conditioned
+    S_xx, Hypothesis shrinking towards the well-conditioned 1)."""
+    if not max_condition >= 1.0:
+        raise InvalidArgument(f"max_condition={max_condition!r} must be >= 1")
+    decades = int(np.floor(np.log10(max_condition) + 1e-9))
     if min_extra_samples < 1 or max_extra_samples < min_extra_samples:
         raise InvalidArgument(
             f"need 1 <= min_extra_samples={min_extra_samples} <= max_extra_samples={max_extra_samples}"
@@ -96,4 +111,5 @@ def datasets(
         st.integers(0, 2**16),
         st.just(spectrum),
         st.just(x_rank),
+        st.integers(0, decades).map(lambda k: 10.0**k),
     )

@@ -24,6 +24,7 @@ from landscape.interval.proofs import IntervalProof, NotCritical, prove, reducti
 from landscape.oracles.certificates import RIGOUR_CHECKS, CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances
 from landscape.oracles.landscapes import Landscape
+from landscape.oracles.optimum import optimum_of
 
 INTERVAL_CHECKS = ("interval-existence", "interval-class", "interval-suboptimal")
 EXACT_CHECKS = RIGOUR_CHECKS["exact"]
@@ -102,8 +103,6 @@ def _better_point(landscape: Landscape, checks: list[dict[str, Any]]) -> np.ndar
             return np.asarray(entry["args"]["point"], dtype=np.float64)
     for entry in checks:
         if entry["name"] == "optimum" and "gap_at_least" in entry["args"]:
-            from landscape.oracles.optimum import optimum_of
-
             optimum = optimum_of(landscape)
             if optimum is not None and optimum.point is not None:
                 return np.asarray(optimum.point, dtype=np.float64)

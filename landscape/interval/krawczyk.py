@@ -79,14 +79,11 @@ def enclose(form: IntervalForm, centre: list[arb], box: list[arb]) -> Enclosures
     return Enclosures(at_centre.grad, over_box.hess, over_box.value)
 
 
-def krawczyk(form: IntervalForm, centre: np.ndarray, radius: float, embedding: np.ndarray | None = None) -> Existence:
-    """Run the test on the box ``centre +- radius`` (reduced coordinates when ``embedding`` is given)."""
+def krawczyk(form: IntervalForm, centre: np.ndarray, radius: float) -> Existence:
+    """Run the test on the box ``centre +- radius`` (a reduced problem passes its reduced form)."""
     size = centre.size
-    e = None if embedding is None else to_arb_mat(embedding)
-    enclosures = enclose(form, embed(embedding, None, balls(centre, 0.0)), embed(embedding, None, balls(centre, radius)))
+    enclosures = enclose(form, balls(centre, 0.0), balls(centre, radius))
     gradient, hessian = enclosures.gradient, enclosures.hessian
-    if e is not None:
-        gradient, hessian = e.transpose() * gradient, e.transpose() * hessian * e
     centre_hessian = mid_array(hessian)
     if not np.isfinite(centre_hessian).all() or np.linalg.cond(centre_hessian) > SINGULAR_CONDITION:
         return Existence(False, radius, float("inf"), float("inf"), enclosures)

@@ -30,12 +30,15 @@ def to_arb_mat(array: np.ndarray) -> arb_mat:
 
 
 def upper(value: arb) -> float:
-    """A float64 >= every point of the ball (rounded outwards after conversion)."""
-    return math.nextafter(float(value.upper()), math.inf)
+    """A float64 >= every point of the ball (rounded outwards where the conversion rounded)."""
+    candidate = float(value.upper())
+    return candidate if arb(candidate) >= value else math.nextafter(candidate, math.inf)
 
 
 def lower(value: arb) -> float:
-    return math.nextafter(float(value.lower()), -math.inf)
+    """A float64 <= every point of the ball."""
+    candidate = float(value.lower())
+    return candidate if arb(candidate) <= value else math.nextafter(candidate, -math.inf)
 
 
 def max_abs(matrix: arb_mat) -> float:

@@ -41,13 +41,15 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import torch
 from flint import arb
 
 from landscape.errors import InvalidArgument
 from landscape.interval.forms import IntervalForm, interval_form, missing_form_reason
-from landscape.interval.jets import NotSmooth
+from landscape.interval.jets import Jet, NotSmooth
 from landscape.interval.krawczyk import Existence, balls, embed, krawczyk
-from landscape.interval.matrices import eigenvalue_lower_bound, lower, quadratic_form, submatrix, upper
+from landscape.interval.matrices import eigenvalue_lower_bound, lower, quadratic_form, submatrix, to_arb_mat, upper
+from landscape.oracles.landscapes import DTYPE
 
 CLAIMS = ("strict-minimum", "morse-bott-minimum", "strict-saddle")
 FIRST_RADIUS_STEPS = 100.0  # first box: 100 Newton steps, so the float error sits deep inside it
@@ -189,9 +191,9 @@ def existence(landscape: Any, point: np.ndarray, radius: float, reduction: Reduc
     centre = np.zeros(reduction.embedding.shape[1]) if reduction.embedding is not None else point
     if reduction.embedding is not None:
         reduced_form = _shifted(form, point, reduction.embedding)
-        outcome = krawczyk(reduced_form, centre, radius, None)
+        outcome = krawczyk(reduced_form, centre, radius)
     else:
-        outcome = krawczyk(form, centre, radius, None)
+        outcome = krawczyk(form, centre, radius)
     where = "reduced coordinates of the merged net" if reduction.embedding is not None else "the box"
     detail = (f"Krawczyk: K(X) inside X = x +- {radius:.3g} ({where}), contraction {outcome.contraction:.3g} < 1: "
               f"one critical point, unique in X, within {outcome.newton_step:.3g} of x (Newton step)")
@@ -210,9 +212,6 @@ def existence(landscape: Any, point: np.ndarray, radius: float, reduction: Reduc
 
 def _shifted(form: IntervalForm, point: np.ndarray, embedding: np.ndarray) -> IntervalForm:
     """delta -> F(x~ + E delta) with the chain rule applied to the jets' gradient and Hessian."""
-    from landscape.interval.jets import Jet
-    from landscape.interval.matrices import to_arb_mat
-
     e = to_arb_mat(embedding)
 
     def reduced(deltas: list[arb], second_order: bool) -> Jet:
@@ -267,10 +266,6 @@ def suboptimal_part(landscape: Any, loss_over_box: arb, better: np.ndarray) -> t
 
 def newton_refusal(landscape: Any, point: np.ndarray) -> None:
     """Refuse (NotCritical) where the float gradient is far from zero: no box can hold a critical point."""
-    import torch
-
-    from landscape.oracles.landscapes import DTYPE
-
     theta = torch.as_tensor(point, dtype=DTYPE)[None]
     gradient = landscape.gradient(theta)[0].numpy()
     hessian = landscape.hessian(theta)[0].numpy()

@@ -57,12 +57,19 @@ def subset_critical_point(
     return np.concatenate([w.reshape(-1) for w in layers])
 
 
-def theory_points(landscape: DeepLinear, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
-    """The origin and the subset critical points for every J with |J| <= min width."""
+def theory_points(landscape: DeepLinear, rng: np.random.Generator, max_subsets: int | None = None) -> list[tuple[str, np.ndarray]]:
+    """The origin and the subset critical points for every J with |J| <= min width; with
+    ``max_subsets``, at most that many J, drawn without replacement (always J = [k] among them)
+    when there are more (the count grows like 2^{d_L})."""
     points = [("origin", np.zeros(landscape.n_params))]
     k = min(landscape.widths)
-    for size in range(1, k + 1):
-        for subset in itertools.combinations(range(landscape.widths[-1]), size):
-            label = "J={" + ",".join(str(i + 1) for i in subset) + "}"
-            points.append((label, subset_critical_point(landscape, subset, rng)))
+    subsets = [s for size in range(1, k + 1) for s in itertools.combinations(range(landscape.widths[-1]), size)]
+    if max_subsets is not None and len(subsets) > max_subsets:
+        top = tuple(range(k))
+        others = [s for s in subsets if s != top]
+        chosen = rng.choice(len(others), size=max_subsets - 1, replace=False)
+        subsets = [top] + [others[i] for i in sorted(chosen)]
+    for subset in subsets:
+        label = "J={" + ",".join(str(i + 1) for i in subset) + "}"
+        points.append((label, subset_critical_point(landscape, subset, rng)))
     return points

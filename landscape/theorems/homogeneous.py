@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from landscape.budget import BUDGETS
 from landscape.oracles.certificates import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.landscapes import DTYPE, Landscape, loss_at
@@ -36,8 +37,10 @@ from landscape.theorems.factorisation import certify_factorisation_point as cert
 from landscape.theorems.factorisation import snap_small_columns as snap_columns
 from landscape.theorems.factorisation import theory_points as mf_theory_points
 from landscape.theorems.factorisation import zero_column
+from landscape.theorems.homogeneous_paths import expose_zero_columns, rescale_and_escape
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+QUICK = BUDGETS["quick"]
 GAP_RTOL = 1e-8  # F - D(Q) below this x loss scale counts as a certified global minimum
 PATH_GAP_RTOL = 1e-6  # the same at the end of a (finite) gradient-descent path
 ESCAPE_EPS = (1e-2, 1e-3, 1e-4)
@@ -58,10 +61,12 @@ class ReluInstance:
 
 
 @st.composite
-def relu_instances(draw: st.DrawFn, min_width: int = 3, max_width: int = 4, extra_width_over_outputs: bool = False) -> ReluInstance:
-    """n in [2, 3] distinct inputs in [-2, 2] (gaps >= 0.5), one output, lambda = 0.2; the width is
-    n_2 n + 1 (> |phi|, Thm 1.10) when ``extra_width_over_outputs``."""
-    n = draw(st.integers(2, 3))
+def relu_instances(
+    draw: st.DrawFn, min_width: int = 3, max_width: int = 4, extra_width_over_outputs: bool = False, max_samples: int = 3
+) -> ReluInstance:
+    """n in [2, max_samples] distinct inputs in [-2, 2] (gaps >= 0.5), one output, lambda = 0.2; the
+    width is n_2 n + 1 (> |phi|, Thm 1.10) when ``extra_width_over_outputs``."""
+    n = draw(st.integers(2, max_samples))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     inputs = tuple(float(v) for v in np.round(-2.0 + np.cumsum(rng.uniform(0.5, 4.0 / n, n)), 3))
@@ -132,11 +137,12 @@ def mf_dual_gap(landscape: MatrixFactorisation, point: np.ndarray) -> float:
     return value - (float((landscape.y * q).sum()) - 0.5 * float((q**2).sum()))
 
 
-def zero_subnetwork_instances() -> st.SearchStrategy[FactorisationProblem]:
-    """Y up to 3 x 3 with 0-3 singular values above lambda and width above + 1 or + 2 (room for a zero pair)."""
+def zero_subnetwork_instances(max_size: int = 3) -> st.SearchStrategy[FactorisationProblem]:
+    """Y up to max_size x max_size with 0-max_size singular values above lambda and width above + 1
+    or + 2 (room for a zero pair)."""
     return st.builds(
         lambda n2, n0, above, extra, seed: factorisation_problem(n2, n0, min(above, n2, n0) + extra, min(above, n2, n0), seed),
-        st.integers(1, 3), st.integers(1, 3), st.integers(0, 3), st.integers(1, 2), st.integers(0, 2**16),
+        st.integers(1, max_size), st.integers(1, max_size), st.integers(0, max_size), st.integers(1, 2), st.integers(0, 2**16),
     )
 
 
@@ -154,35 +160,66 @@ def zero_subnetwork_check(theorem_id: str):
     return check
 
 
-def matrix_zero_subnetwork_check(theorem_id: str):
-    r"""Property of 003 Thm 1.9 for the pair phi = u v^T, theta = (||u||^2 + ||v||^2)/2 of (1.43): at every
-    certified local minimum (classifier) with an all-zero subnetwork, F equals the value of the convex
-    problem (1.48) (closed form by SVT), and weak duality with Q = Y - Phi certifies the same optimum
-    independently (gap F - D(Q) <= GAP_RTOL x scale)."""
+def frobenius_convex_optimum(y: np.ndarray, lam: float) -> float:
+    """min_Z 1/2 ||Y - Z||^2 + lambda ||Z||_F (the wrong gauge: Frobenius for the nuclear norm),
+    attained at Z = (1 - lambda / ||Y||_F)_+ Y."""
+    norm = float(np.linalg.norm(y))
+    return 0.5 * norm**2 if norm <= lam else lam * norm - 0.5 * lam**2
+
+
+@check("frobenius-gap")
+def check_frobenius_gap(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """F at the point exceeds min_Z 1/2||Y - Z||^2 + lambda ||Z||_F by at least ``at_least``."""
+    if not isinstance(landscape, MatrixFactorisation):
+        return CheckResult("frobenius-gap", False, "needs a matrix-factorisation landscape")
+    gap = loss_at(landscape, point) - frobenius_convex_optimum(landscape.y, landscape.lam)
+    return CheckResult("frobenius-gap", gap >= float(args["at_least"]), f"F - (Frobenius-gauge optimum) = {gap:.6g} (at least {float(args['at_least']):.3g})")
+
+
+def matrix_zero_subnetwork_check(theorem_id: str, gauge: str = "nuclear"):
+    r"""Property of 003 Thm 1.9 for the pair phi = u v^T, theta = (||u||^2 + ||v||^2)/2 of (1.43).
+
+    At every critical point the search reaches (and the theory's), the zero subnetworks are exposed by
+    an orthogonal rotation (F unchanged; :func:`expose_zero_columns`), the rotated point is classified
+    again, and where it is a local minimum with an exactly zero column pair, F must equal the value of
+    the convex problem (1.48) (closed form by SVT), with weak duality (Q = Y - Phi) certifying the same
+    optimum independently.  Decided only where a *searched* minimum had a zero pair exposed.  The
+    variant puts the Frobenius norm in place of the gauge Omega (the nuclear norm); it names no point."""
 
     def check(problem: FactorisationProblem, context: Context) -> Evidence:
         landscape = problem.landscape()
         seed = context.seed_for(problem)
-        found = survey(landscape, context, seed, mf_theory_points(landscape, problem.above), restarts=min(context.budget.restarts, 8))
+        special = mf_theory_points(landscape, problem.above) if gauge == "nuclear" else []
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, 8))
         counts = found.counts()
         scale = landscape.loss_scale()
-        best = convex_optimum(landscape.y, landscape.lam)
-        certified_points = 0
+        best = convex_optimum(landscape.y, landscape.lam) if gauge == "nuclear" else frobenius_convex_optimum(landscape.y, landscape.lam)
+        exposed_minima: Counter[str] = Counter()
         for label, point, kind in found.items():
-            point = snap_columns(landscape, point)
-            column = zero_column(landscape, point)
-            if column is None or not kind.kind.is_minimum:
+            if kind.kind is PointClass.NOT_CRITICAL:
                 continue
-            gap = loss_at(landscape, point) - best
+            exposed, _, zeros = expose_zero_columns(landscape, point)
+            column = zero_column(landscape, exposed)
+            if column is None:
+                continue
+            again = classify(landscape, exposed, found.optimum, context.tolerances, seed)
+            if not again.kind.is_minimum:
+                continue
+            exposed_minima["searched" if label.startswith("start") else "named"] += 1
+            gap = loss_at(landscape, exposed) - best
             if gap > context.tolerances.loss * max(scale, abs(best)):
-                claim = f"{label}: a local minimum with zero pair {column} above the convex optimum by {gap:.6g}"
-                checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
-                return certify_point(theorem_id, claim, landscape, point, context, seed, checks)
-            if mf_dual_gap(landscape, point) > GAP_RTOL * scale:
-                return Evidence(Outcome.INCONCLUSIVE, f"{label}: duality gap {mf_dual_gap(landscape, point):.3g} not certified", None, counts, found.restarts)
-            certified_points += 1
-        outcome = Outcome.SUPPORTS if certified_points else Outcome.INCONCLUSIVE
-        return Evidence(outcome, f"{certified_points} zero-pair local minima, each at the convex optimum with a vanishing duality gap", None, counts, found.restarts)
+                what = "the convex optimum" if gauge == "nuclear" else "the Frobenius-gauge optimum"
+                claim = f"{label}: rotated to expose {zeros} zero pair(s), a {again.kind.value} with zero pair {column} above {what} by {gap:.6g}"
+                gap_check = {"name": "convex-gap" if gauge == "nuclear" else "frobenius-gap", "args": {"at_least": 0.5 * gap}}
+                return certify_point(theorem_id, claim, landscape, exposed, context, seed, [{"name": "zero-column", "args": {"column": column}}, gap_check])
+            if mf_dual_gap(landscape, exposed) > GAP_RTOL * scale:
+                return Evidence(Outcome.INCONCLUSIVE, f"{label}: duality gap {mf_dual_gap(landscape, exposed):.3g} not certified", None, counts, found.restarts)
+        counts = Counter(counts)
+        counts.update({f"exposed-zero-pair minima ({k})": v for k, v in exposed_minima.items()})
+        outcome = Outcome.SUPPORTS if exposed_minima["searched"] else Outcome.INCONCLUSIVE
+        message = (f"{exposed_minima['searched']} searched and {exposed_minima['named']} named local minima with a zero pair exposed by "
+                   "rotation, each at the convex optimum with a vanishing duality gap")
+        return Evidence(outcome, message, None, counts, found.restarts)
 
     return check
 
@@ -197,9 +234,12 @@ HOMOGENEOUS_ZERO_SUBNETWORK_GLOBAL = Theorem(
         "$\\theta = (\\|u\\|^2 + \\|v\\|^2)/2$ (the matrix instance (1.43)); the one-unit ReLU variant shows the zero unit matters."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: st.one_of(zero_subnetwork_instances(), relu_instances(min_width=3, max_width=4)),
+    instances=lambda budget=QUICK: st.one_of(
+        zero_subnetwork_instances(max_size=budget.sized(3, 6)), relu_instances(min_width=3, max_width=4, max_samples=2)
+    ),
     check=zero_subnetwork_check("homogeneous-zero-subnetwork-global"),
-    hypotheses=("width > number of singular values above lambda (a zero pair is possible)", "ReLU: X = [x; 1], n <= 3 samples, width 3-4"),
+    hypotheses=("width > number of singular values above lambda (a zero pair is possible)",
+                "ReLU: X = [x; 1], n = 2 samples, width 3-4 (with 3 samples descent ends at points with no zero unit: undecided)"),
 )
 
 
@@ -245,11 +285,13 @@ def increasing_segment(landscape: MatrixFactorisation, nodes: list[np.ndarray]) 
     return None
 
 
-def path_instances() -> st.SearchStrategy[FactorisationProblem]:
-    """Y of size n2 x n0 <= 2 x 2 and r = n2 n0 + 1 > |phi| columns."""
+def path_instances(min_above: int = 0, max_size: int = 2) -> st.SearchStrategy[FactorisationProblem]:
+    """Y of size n2 x n0 <= max_size x max_size and r = n2 n0 + 1 > |phi| columns, at least
+    ``min_above`` singular values above lambda."""
     return st.builds(
         lambda n2, n0, above, seed: factorisation_problem(n2, n0, n2 * n0 + 1, min(above, n2, n0), seed),
-        st.integers(1, 2), st.integers(1, 2), st.integers(0, 2), st.integers(0, 2**16),
+        st.integers(max(1, min_above), max_size), st.integers(max(1, min_above), max_size), st.integers(min_above, max_size),
+        st.integers(0, 2**16),
     )
 
 
@@ -267,25 +309,81 @@ def nonincreasing_path_check(theorem_id: str):
     return check
 
 
-def matrix_nonincreasing_path_check(theorem_id: str):
-    r"""Property of 003 Thm 1.10 for the pair (1.43) with r = n_2 n_0 + 1 > |phi| columns: from random
-    initialisations, Armijo gradient descent traces a polygonal path whose every segment is certified
-    non-increasing (exact quartic bound on dF/dt) and ends at a point certified globally optimal by
-    weak duality (gap <= PATH_GAP_RTOL x scale).  Finding none is inconclusive, never a refutation."""
+ESCAPE_ROUNDS = 3  # rescale-and-escape rounds per path (one per missing singular component suffices)
+
+
+def stuck_starts(landscape: MatrixFactorisation, above: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """First-order points violating Cor 1.6 (ii) (the theory's subsets missing a component above
+    lambda), each turned by a random rotation so that no zero column shows: gradient descent from
+    them does not move, and the rotation must be found again."""
+    out = []
+    for label, point in mf_theory_points(landscape, above):
+        _, _, residual = residual_at(landscape, point)
+        if polar_solution(residual).value <= landscape.lam * (1.0 + 1e-7):
+            continue
+        q, _ = np.linalg.qr(rng.standard_normal((landscape.width, landscape.width)))
+        u, v, _ = residual_at(landscape, point)
+        out.append((f"{label} rotated", landscape.flatten(u @ q, v @ q)))
+    return out
+
+
+def certified_path(landscape: MatrixFactorisation, start: np.ndarray, source: str = "residual") -> tuple[str, int, np.ndarray | None]:
+    """Descend (Armijo, segments certified); while the end is not duality-certified global, rescale
+    and escape, then descend again.  Returns (outcome, escapes, the stuck point where an escape rose):
+    outcome ``global``, ``rises`` (a descent segment rose: undecided), ``escape-rises`` or ``stuck``."""
+    point, escapes = start, 0
+    for _ in range(ESCAPE_ROUNDS + 1):
+        nodes = armijo_path(landscape, point, PATH_STEPS)
+        if increasing_segment(landscape, nodes) is not None:
+            return "rises", escapes, None
+        point = nodes[-1]
+        if mf_dual_gap(landscape, point) <= PATH_GAP_RTOL * landscape.loss_scale():
+            return "global", escapes, None
+        path = rescale_and_escape(landscape, point, source)
+        if path.rises is not None:
+            return "escape-rises", escapes, point
+        if path.end is None or len(path.pieces) < 2:
+            return "stuck", escapes, None
+        point, escapes = path.end, escapes + 1
+    return "stuck", escapes, None
+
+
+def matrix_nonincreasing_path_check(theorem_id: str, source: str = "residual"):
+    r"""Property of 003 Thm 1.10 for the pair (1.43) with r = n_2 n_0 + 1 > |phi| columns.
+
+    From random initialisations and from *stuck* starts (first-order points violating (ii), rotated
+    so that no zero column shows; gradient descent alone does not leave them), the harness builds the
+    proof's path: Armijo descent (each segment certified non-increasing by the exact quartic bound),
+    and where it ends above the optimum, a flat rotation arc exposing a zero pair, the escape segment
+    along the top singular pair of Y - UV^T (certified non-increasing), and descent again -- until a
+    point certified globally optimal by weak duality.  Decided only when every start got such a path
+    and at least one stuck start needed an escape.  The variant escapes along Y's top pair; its escape
+    segment rises at a searched-for stuck point (certified by the exact quartic bound)."""
 
     def check(problem: FactorisationProblem, context: Context) -> Evidence:
         landscape = problem.landscape()
         seed = context.seed_for(problem)
+        rng = np.random.default_rng(seed)
         counts: Counter[str] = Counter()
-        for start in landscape.random_points(2, torch.Generator().manual_seed(seed)).numpy():
-            nodes = armijo_path(landscape, start, PATH_STEPS)
-            bad = increasing_segment(landscape, nodes)
-            gap = mf_dual_gap(landscape, nodes[-1])
-            if bad is not None or gap > PATH_GAP_RTOL * landscape.loss_scale():
+        randoms = [(f"start {i}", p) for i, p in enumerate(landscape.random_points(2, torch.Generator().manual_seed(seed)).numpy())]
+        starts = ([] if source != "residual" else randoms) + stuck_starts(landscape, problem.above, rng)
+        for label, start in starts:
+            outcome, escapes, stuck = certified_path(landscape, start, source)
+            counts["escapes"] += escapes
+            if outcome == "escape-rises":
+                claim = (f"{label}: at the first-order point reached after {escapes} escape(s) and descent, the escape along the top "
+                         f"pair of {'Y' if source == 'data' else 'Y - UV^T'} into the zero pair the rotation exposes rises")
+                return certify_point(theorem_id, claim, landscape, stuck, context, seed,
+                                     [{"name": "escape-segment-rises", "args": {"source": source}}])
+            if outcome != "global":
                 counts["unresolved-starts"] += 1
-                return Evidence(Outcome.INCONCLUSIVE, f"no certified path (rising segment {bad}, duality gap {gap:.3g})", None, counts, 2)
-            counts["paths-to-certified-global"] += 1
-        return Evidence(Outcome.SUPPORTS, f"{counts['paths-to-certified-global']} certified non-increasing paths to certified global minima", None, counts, 2)
+                return Evidence(Outcome.INCONCLUSIVE, f"{label}: no certified path ({outcome})", None, counts, len(randoms))
+            counts["paths-to-certified-global" + (" (stuck start)" if "rotated" in label else "")] += 1
+        stuck_paths = counts["paths-to-certified-global (stuck start)"]
+        outcome = Outcome.SUPPORTS if stuck_paths or problem.above == 0 else Outcome.INCONCLUSIVE
+        message = (f"{counts['paths-to-certified-global']} random and {stuck_paths} stuck starts: certified non-increasing paths "
+                   f"({counts['escapes']} rescale-and-escape steps) to duality-certified global minima")
+        return Evidence(outcome, message, None, counts, len(randoms))
 
     return check
 
@@ -300,9 +398,11 @@ HOMOGENEOUS_NONINCREASING_PATH = Theorem(
         "gradient-descent paths, every segment certified non-increasing, ending at duality-certified global minima."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: st.one_of(path_instances(), relu_instances(extra_width_over_outputs=True)),
+    instances=lambda budget=QUICK: st.one_of(path_instances(max_size=budget.sized(2, 3)), relu_instances(extra_width_over_outputs=True, max_samples=2)),
     check=nonincreasing_path_check("homogeneous-nonincreasing-path"),
-    hypotheses=("r = n_2 n_0 + 1 > |phi|", "ReLU: X = [x; 1], n <= 3 samples, r = n + 1 > |phi| = n"),
+    hypotheses=("r = n_2 n_0 + 1 > |phi|; quick: Y up to 2 x 2, standard: up to 3 x 3",
+                "ReLU: X = [x; 1], n = 2 samples, r = n + 1 > |phi| = n (with 3 samples the path often stays above the optimum "
+                "after its phases: undecided, so left out)"),
 )
 
 
@@ -331,6 +431,32 @@ def unequal_degree_check(theorem_id: str):
 
 
 VARIANTS = [
+    Theorem(
+        id="variant-homogeneous-frobenius-gauge",
+        title="(false) Thm 1.9 with the Frobenius norm in place of the gauge Omega",
+        source="003 Thm 1.9 (i) with (1.48)'s Omega (the nuclear norm for this pair) replaced by ||.||_F",
+        statement="Wrong conclusion: a local minimum of (1.43) with an all-zero column pair attains "
+        "$\\min_Z \\tfrac12\\|Y - Z\\|_F^2 + \\lambda\\|Z\\|_F$.  Judged only at searched minima whose zero pair the "
+        "rotation exposes.",
+        expectation=Expectation.HOLDS,
+        instances=zero_subnetwork_instances,
+        check=matrix_zero_subnetwork_check("variant-homogeneous-frobenius-gauge", gauge="frobenius"),
+        hypotheses=("width > number of singular values above lambda",),
+        falsifies="homogeneous-zero-subnetwork-global",
+    ),
+    Theorem(
+        id="variant-nonincreasing-path-escape-along-data",
+        title="(false) Thm 1.10's escape works along the top singular pair of Y",
+        source="003 Thm 1.10's path (flat rotation, escape, descent) with the polar problem's matrix replaced by Y",
+        statement="Wrong construction: from a stuck first-order point, after the flat rotation exposes a zero pair, the "
+        "segment putting the top singular pair of $Y$ (not of $Y - UV^\\top$) into it is claimed non-increasing; "
+        "the exact quartic bound shows it rises.",
+        expectation=Expectation.HOLDS,
+        instances=lambda: path_instances(min_above=2),
+        check=matrix_nonincreasing_path_check("variant-nonincreasing-path-escape-along-data", source="data"),
+        hypotheses=("2 x 2, two singular values above lambda, r = 5",),
+        falsifies="homogeneous-nonincreasing-path",
+    ),
     Theorem(
         id="variant-homogeneous-min-without-zero-unit",
         title="(false) Every local minimum of a one-unit ReLU network with weight decay is global over all widths",

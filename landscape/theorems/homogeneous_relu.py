@@ -44,7 +44,7 @@ ESCAPE_EPS = (1e-2, 1e-3, 1e-4)
 POLAR_RTOL = 1e-9  # Omega°(R) > lambda (1 + this) counts as a violated polar condition
 RELU_STARTS = 3
 PATH_STARTS = 1
-PATH_PHASES = 2
+PATH_PHASES = 4
 PATH_STEPS = 150
 
 

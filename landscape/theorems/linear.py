@@ -38,11 +38,12 @@ class LinearInstance:
 
 
 def linear_instances(
-    shapes: st.SearchStrategy[tuple[int, ...]], spectrum: str = "distinct", x_rank: str = "full"
+    shapes: st.SearchStrategy[tuple[int, ...]], spectrum: str = "distinct", x_rank: str = "full", max_condition: float = 1.0
 ) -> st.SearchStrategy[LinearInstance]:
-    """Instances with the given architectures and planted-spectrum data."""
+    """Instances with the given architectures and planted-spectrum data (S_xx conditioned up to
+    about ``max_condition``^2)."""
     return shapes.flatmap(
-        lambda widths: datasets(widths[0], widths[-1], spectrum=spectrum, x_rank=x_rank).map(
+        lambda widths: datasets(widths[0], widths[-1], spectrum=spectrum, x_rank=x_rank, max_condition=max_condition).map(
             lambda data: LinearInstance(widths, data)
         )
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import inspect
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -142,8 +143,8 @@ class Theorem:
         source: seed file and section, e.g. ``"003 Thm 1.2"``.
         statement: the claim, Markdown with TeX.
         expectation: what the harness should conclude.
-        instances: zero-argument factory of the Hypothesis strategy drawing instances that
-            satisfy the hypotheses.
+        instances: factory of the Hypothesis strategy drawing instances that satisfy the
+            hypotheses: no arguments, or a keyword ``budget`` (see :meth:`strategy_for`).
         check: judges one instance.
         hypotheses: the hypotheses the generator enforces, in words.
         falsifies: for a falsified variant, the id of the theorem it perturbs.
@@ -180,3 +181,10 @@ class Theorem:
     @property
     def is_variant(self) -> bool:
         return self.falsifies is not None
+
+    def strategy_for(self, budget: Budget) -> SearchStrategy[Any]:
+        """The instance strategy for ``budget``: a factory with a ``budget`` parameter gets it (its
+        range may grow with :attr:`Budget.instance_size`); a zero-argument factory is called as is."""
+        if "budget" in inspect.signature(self.instances).parameters:
+            return self.instances(budget=budget)
+        return self.instances()

@@ -6,8 +6,11 @@ so are those of 2-layer ridge regression (here with X = I: the weight-decayed fa
 Each instance joins hard pairs of points by a path certified below the level
 (:func:`landscape.oracles.paths.find_path`): a global minimum and its mirror image with the
 signs of W_1 and W_2 flipped (same product, same loss), and two partially trained random points.
-The falsified variant drops the width condition (scalar chains, hidden width 1 = min(n, m)) and is
-refuted by a certificate of disconnection, never by a failed search.
+The falsified variant drops the width condition (a square layer at the narrowest width k) and is
+refuted by a certificate of disconnection (:mod:`landscape.theorems.sublevel_certificates`: the sign
+of det W_j on {F <= u}, u < F*_{k-1}), never by a failed search.  The theorem's side is one-sided:
+under its hypothesis no such certificate applies, so an instance is decided by a certified path or
+left undecided.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from landscape.oracles.classify import classify
 from landscape.oracles.landscapes import DTYPE
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
 from landscape.oracles.factorisation import MatrixFactorisation
-from landscape.oracles.landscapes import Landscape
+from landscape.oracles.landscapes import DeepLinear, Landscape
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.paths import find_path, project_below, separating_coordinate
 from landscape.theorems.common import certified, certify
 from landscape.theorems.linear import LinearInstance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
 from landscape.theorems.multilinear import MultilinearInstance, multilinear_instances, no_spurious_valley_check
 
 # u = max(F(a), F(b)) + LEVEL_SLACK x (max(F(0), F(a), F(b)) - F*): a thin sublevel set around the points.
@@ -53,9 +57,18 @@ def ridge_problems() -> st.SearchStrategy[FactorisationProblem]:
     )
 
 
-def chain_architectures() -> st.SearchStrategy[tuple[int, ...]]:
-    """Scalar chains (1, 1, ..., 1): hidden width 1 = min(n, m), the condition fails."""
-    return st.integers(2, 3).map(lambda depth: (1,) * (depth + 1))
+@st.composite
+def square_bottleneck_architectures(draw: st.DrawFn, max_k: int = 2, max_end: int = 3) -> tuple[int, ...]:
+    """Widths with a hidden width k <= min(d_0, d_L) next to another width k (a square k x k layer),
+    so the condition n_k > min(n, m) fails: (k, k, d_L), (d_0, k, k), or (d_0, k, k, d_L)."""
+    k = draw(st.integers(1, max_k))
+    d0, d_last = draw(st.integers(k, max_end)), draw(st.integers(k, max_end))
+    shape = draw(st.sampled_from(["input", "output", "middle"]))
+    if shape == "input":
+        return (k, k, d_last)
+    if shape == "output":
+        return (d0, k, k)
+    return (d0, k, k, d_last)
 
 
 def instances(architecture: st.SearchStrategy[tuple[int, ...]]) -> st.SearchStrategy[LinearInstance]:
@@ -83,6 +96,9 @@ def point_pairs(landscape: Landscape, seed: int) -> list[tuple[str, np.ndarray, 
     halfway = optimum + 0.1 * (values - optimum)
     trained = np.stack([project_below(landscape, starts[i : i + 1], float(halfway[i]))[0] for i in range(2)])
     pairs.append(("two partially trained random points", trained[0], mirrored(landscape, trained[1])))
+    layer = square_bottleneck(landscape) if isinstance(landscape, DeepLinear) else None
+    if layer is not None:
+        pairs.append((f"global minimum and its reflection in layer {layer + 1}", best, reflected(landscape, best, layer)))
     return pairs
 
 
@@ -103,6 +119,9 @@ def connectivity_check(theorem_id: str):
         for label, a, b in point_pairs(landscape, seed):
             values = landscape.loss(torch.as_tensor(np.stack([a, b]), dtype=DTYPE)).numpy()
             level = float(values.max()) + LEVEL_SLACK * (max(top, float(values.max())) - optimum)
+            layer = orientation_separates(landscape, a, b, level) if isinstance(landscape, DeepLinear) else None
+            if layer is not None:
+                return _orientation_counterexample(theorem_id, landscape, label, a, b, level, layer, optimum, context, seed, counts)
             coordinate = separating_coordinate(landscape, a, b, level)
             if coordinate is not None:
                 claim = (f"{label}: F <= u = {level:.6g} at both, coordinate {coordinate} changes sign between them and "
@@ -120,6 +139,16 @@ def connectivity_check(theorem_id: str):
         return Evidence(Outcome.SUPPORTS, "paths certified below the level (exact polynomial bounds): " + "; ".join(notes), None, counts, 0)
 
     return check
+
+
+def _orientation_counterexample(theorem_id, landscape, label, a, b, level, layer, optimum, context, seed, counts) -> Evidence:
+    claim = (f"{label}: F <= u = {level:.6g} < F*_(k-1) at both, and det W_{layer + 1} (square, k x k) has opposite signs: "
+             "different components of the sublevel set")
+    found = classify(landscape, a, optimum, context.tolerances, seed)
+    entry = {"name": "orientation-separation", "args": {"layer": layer, "level": level, "other": b.tolist()}}
+    cert = certify(theorem_id, "counterexample", claim, landscape, a, found, context, seed, [entry])
+    counts["disconnected-pairs"] += 1
+    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
 
 
 LINEAR_CONNECTED_SUBLEVEL_SETS = Theorem(
@@ -143,14 +172,15 @@ LINEAR_CONNECTED_SUBLEVEL_SETS = Theorem(
 VARIANTS = [
     Theorem(
         id="variant-sublevel-sets-with-bottleneck",
-        title="(false) Sublevel sets stay connected when the hidden width equals min(n, m)",
+        title="(false) Sublevel sets stay connected when a hidden width equals min(n, m)",
         source="002 (Freeman-Bruna) with the width condition n_k > min(n, m) dropped",
-        statement="Dropped hypothesis: for $(y - w_L\\cdots w_1x)^2$ (all widths 1), $\\Omega_u$ with $u < F(0)$ splits by the "
-        "sign of $w_1$.",
+        statement="Dropped hypothesis: with a square $k \\times k$ layer $W_j$ at the narrowest width $k$, $\\Omega_u$ with "
+        "$u < F^*_{k-1}$ (the best loss of a rank-deficient product) splits by the sign of $\\det W_j$; a global minimum "
+        "and its reflection $(DW_j, W_{j+1}D)$ are certified to lie in different components.",
         expectation=Expectation.HOLDS,
-        instances=lambda: instances(chain_architectures()),
+        instances=lambda: instances(square_bottleneck_architectures()),
         check=connectivity_check("variant-sublevel-sets-with-bottleneck"),
-        hypotheses=("scalar chains of depth 2-3",),
+        hypotheses=("a square k x k layer at the narrowest width k <= min(d_0, d_L), k <= 2",),
         falsifies="linear-connected-sublevel-sets",
     ),
 ]

@@ -78,3 +78,32 @@ def test_spec_round_trip_and_bad_arguments():
         MatrixFactorisation([[1.0]], -1, 1)
     with pytest.raises(InvalidArgument, match="width=0"):
         MatrixFactorisation([[1.0]], 1.0, 0)
+
+
+def test_meta_algorithm_escapes_from_a_narrow_minimum_to_the_convex_optimum():
+    from landscape.oracles.factorisation import convex_optimum, subset_point
+    from landscape.theorems.polar_meta import run_meta_algorithm
+
+    problem = factorisation_problem(3, 3, 1, 3, seed=4)
+    landscape = problem.landscape()
+    start = subset_point(landscape, (0,))  # the width-1 minimum: violates (ii)
+    run = run_meta_algorithm(landscape, start, 400, 40, Tolerances())
+    assert run.outcome == "global" and abs(run.gap) < 1e-9
+    assert [r.width for r in run.rounds] == [1, 2, 3]
+    assert all(r.escape_change < 0 for r in run.rounds[:-1])
+    assert run.rounds[-1].loss == pytest.approx(convex_optimum(landscape.y, landscape.lam), abs=1e-9)
+    wrong = run_meta_algorithm(landscape, start, 400, 40, Tolerances(), source="data")
+    assert wrong.outcome == "no-escape" and wrong.rounds[0].escape_change > 0
+
+
+def test_orbit_descent_keeps_a_factorisation_of_z_and_reaches_the_nuclear_norm():
+    from landscape.theorems.factorisation import orbit_descent, random_factorisations
+
+    problem = factorisation_problem(2, 2, 2, 0, seed=3)
+    z = problem.y
+    (u, v), = random_factorisations(z, problem.width, 1, np.random.default_rng(0))
+    value, u_best, v_best = orbit_descent(u, v, 0)
+    assert np.linalg.norm(u_best @ v_best.T - z) < 1e-10 * np.linalg.norm(z)
+    assert value == pytest.approx(0.5 * ((u_best**2).sum() + (v_best**2).sum()), rel=1e-12)
+    assert value < 0.5 * ((u**2).sum() + (v**2).sum())
+    assert value == pytest.approx(nuclear_norm(z), rel=1e-6)

@@ -8,7 +8,7 @@ from landscape.oracles.certificates import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.dynamics import fitted_rate, gd_trajectory, rate_violation
 from landscape.theorems.linear_dynamics import TargetInstance, _planted_target, balanced_layers
-from landscape.theorems.linear_identities import balancedness_terms
+from landscape.oracles.linear_trajectories import imbalance
 
 
 def _instance(widths=(2, 3, 2)) -> TargetInstance:
@@ -21,7 +21,8 @@ def test_balanced_layers_are_balanced_and_reproduce_the_product():
     point = balanced_layers(landscape, instance.target)
     assert landscape.loss(__import__("torch").as_tensor(point)[None]).item() < 1e-20
     for layer in (0, 1):
-        d, _, _ = balancedness_terms(landscape, point, layer, swapped=False)
+        weights = [w[0].numpy() for w in landscape.layers(__import__("torch").as_tensor(point)[None])]
+        d = imbalance(weights, layer)
         assert np.linalg.norm(d) < 1e-12
 
 
@@ -42,3 +43,22 @@ def test_gd_trajectory_check_distinguishes_convergence_from_a_stall():
     assert run_check({"name": "gd-trajectory", "args": args}, landscape, start, Tolerances()).passed
     args["expect"], args["threshold"] = "stalls", 0.5 * run.losses[0, 0]
     assert not run_check({"name": "gd-trajectory", "args": args}, landscape, start, Tolerances()).passed
+
+
+def test_slow_mode_start_keeps_the_margin_and_breaks_the_rate_at_the_theorems_step():
+    from landscape.oracles.linear_trajectories import hessian_top_eigenvalue
+    from landscape.theorems.linear_dynamics import _start, theorem_setup
+
+    instance = _instance((3, 3, 3, 2))
+    landscape = instance.landscape()
+    setup = theorem_setup(instance)
+    balanced = _start(instance, landscape, np.random.default_rng(0), "none")
+    unbalanced = _start(instance, landscape, np.random.default_rng(0), "balance")
+    product = landscape.product(__import__("torch").as_tensor(unbalanced)[None])[0].numpy()
+    sigma_min = np.linalg.svd(instance.target, compute_uv=False)[-1]
+    assert np.linalg.norm(product - instance.target) <= sigma_min - setup.margin  # deficiency margin kept
+    assert setup.eta * hessian_top_eigenvalue(landscape, unbalanced) < 2.0  # not a step-size artefact
+    holds = gd_trajectory(landscape, balanced, setup.eta, 50).losses[:, 0]
+    fails = gd_trajectory(landscape, unbalanced, setup.eta, 50).losses[:, 0]
+    assert rate_violation(holds, setup.rate) is None
+    assert rate_violation(fails, setup.rate) is not None

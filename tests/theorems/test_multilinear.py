@@ -22,3 +22,24 @@ def test_bottleneck_chain_paths_reach_both_branches_of_minima() -> None:
         assert top <= loss_at(problem, start) + 1e-9 * problem.loss_scale()
         assert gap <= END_GAP_RTOL * problem.loss_scale()
         assert np.sign(nodes[-1][0]) == np.sign(start[0])  # it stays in its own component
+
+
+def test_orientation_certificate_separates_a_2x2_bottleneck_and_never_applies_to_wide_nets():
+    from landscape.generators.data import regression_data
+    from landscape.oracles.certificates import run_check
+    from landscape.oracles.classify import Tolerances
+    from landscape.oracles.landscapes import DeepLinear
+    from landscape.oracles.optimum import optimum_of
+    from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
+
+    data = regression_data(3, 3, 7, 3)
+    landscape = DeepLinear((3, 2, 2, 3), data.x, data.y)
+    best = optimum_of(landscape).point
+    layer = square_bottleneck(landscape)
+    other = reflected(landscape, best, layer)
+    level = optimum_of(landscape).value * 1.001
+    assert layer == 1 and orientation_separates(landscape, best, other, level) == layer
+    entry = {"name": "orientation-separation", "args": {"layer": layer, "level": level, "other": other.tolist()}}
+    assert run_check(entry, landscape, best, Tolerances()).passed
+    assert not run_check(dict(entry, args=dict(entry["args"], other=best.tolist())), landscape, best, Tolerances()).passed
+    assert square_bottleneck(DeepLinear((3, 4, 4, 3), data.x, data.y)) is None
