@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
     verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+    _threads_option(verify)
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -63,10 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
     bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
+    _threads_option(bench)
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
+    _threads_option(replay)
     return parser
+
+
+def _threads_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--threads", type=int, metavar="N",
+        help="torch intra-op threads for every workload (default: the harness's policy, one thread "
+        "and every core only for large batches; or LANDSCAPE_THREADS)",
+    )
 
 
 def resolve_device(name: str) -> str:
@@ -87,13 +98,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "list":
             return command_list(args, out)
-        if args.command == "verify":
-            return command_verify(args, out)
-        if args.command == "bench":
-            return command_bench(args, out)
         if args.command == "report":
             return command_report(args, out)
-        return command_replay(args, out)
+        from landscape.threads import applied, choose_policy
+
+        with applied(choose_policy(args.threads)):
+            if args.command == "verify":
+                return command_verify(args, out)
+            if args.command == "bench":
+                return command_bench(args, out)
+            return command_replay(args, out)
     except LandscapeError as exc:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
@@ -158,13 +172,16 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
     report_records = _start_report(args.report)
-    print(f"budget {budget.name}, seed {args.seed}, device {device}", file=out)
+    from landscape.threads import active_policy
+
+    policy = active_policy()
+    print(f"budget {budget.name}, seed {args.seed}, device {device}, threads {policy.small} ({policy.source}; {policy.large} for large batches)", file=out)
     print(_row(header, widths), file=out, flush=True)
     results = []
     for theorem in theorems:
         bars = ProgressBars(theorem.id, enabled=not args.quiet)
         try:
-            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
+            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads)
         finally:
             bars.close()
         results.append(result)
