@@ -35,6 +35,10 @@ from landscape.oracles.safran_shamir import loss_and_gradient as relu_loss_and_g
 
 PEER_GTOL = 1e-10  # the researcher's gradient tolerance (max_i |g_i|, SciPy's gtol)
 PEER_MAX_ITERATIONS = 15_000  # L-BFGS-B's default maxiter
+# The harness's search should beat the per-start SciPy loop by these factors on the ReLU
+# population loss at k >= TARGET_MIN_K (per converged start).
+TARGET_RATIO = {"cpu": 5.0, "cuda": 50.0}
+TARGET_MIN_K = 10
 
 
 def numpy_relu_loss_and_gradient(w: np.ndarray, k: int) -> tuple[float, np.ndarray]:
@@ -57,13 +61,15 @@ def numpy_relu_loss_and_gradient(w: np.ndarray, k: int) -> tuple[float, np.ndarr
 
 @dataclass(slots=True)
 class PeerCase:
-    """One landscape of the comparison and how its loss is handed to each side."""
+    """One landscape of the comparison and how its loss is handed to each side (``relu_k``: the
+    ReLU sizes the speed target applies to)."""
 
     name: str
     landscape: Landscape
     harness_loss_and_gradient: Any
     peer_loss_and_gradient: Any
     peer_backend: str
+    relu_k: int | None = None
 
 
 def peer_cases(relu_sizes: tuple[int, ...], linear: Landscape, sigmoid: Landscape) -> list[PeerCase]:
@@ -72,7 +78,7 @@ def peer_cases(relu_sizes: tuple[int, ...], linear: Landscape, sigmoid: Landscap
         cases.append(PeerCase(
             f"relu population loss (k = n = {k})", ReluTeacher(k, k),
             lambda theta, k=k: relu_loss_and_gradient(theta, k, k),
-            lambda x, k=k: numpy_relu_loss_and_gradient(x, k), "numpy closed form",
+            lambda x, k=k: numpy_relu_loss_and_gradient(x, k), "numpy closed form", k,
         ))
     for name, landscape in (("linear (8-8-8-4, n=64)", linear), ("sigmoid (8-16-1, n=64)", sigmoid)):
         cases.append(PeerCase(name, landscape, lambda theta, l=landscape: (l.loss(theta), l.gradient(theta)),
@@ -132,6 +138,9 @@ def peer_figures(cases: list[PeerCase], harness_starts: int, peer_starts: int, d
             "parameters": case.landscape.n_params, "peer_backend": case.peer_backend, "harness": harness, "peer": peer,
             "peer_over_harness_per_converged_start": ratio if math.isfinite(ratio) else None,
         }
+        if case.relu_k is not None and case.relu_k >= TARGET_MIN_K:
+            target = TARGET_RATIO.get(device, TARGET_RATIO["cpu"])
+            figures["cases"][case.name]["target"] = {"ratio": target, "met": bool(ratio >= target)}
     return figures
 
 
@@ -139,8 +148,10 @@ def format_peer(figures: dict[str, Any]) -> list[str]:
     lines = [f"scipy_lbfgs_peer (seconds per converged start, SciPy L-BFGS-B per start over the harness's batched L-BFGS; {figures['rule']}, gtol {figures['gtol']:g}):"]
     for name, case in figures["cases"].items():
         harness, peer = case["harness"], case["peer"]
+        target = case.get("target")
+        met = "" if target is None else f" [target {target['ratio']:g}x: {'met' if target['met'] else 'missed'}]"
         lines.append(
-            f"  {name}: {case['peer_over_harness_per_converged_start']:,.1f}x  (harness {1e3 * harness['seconds_per_converged_start']:.2f} ms, "
+            f"  {name}: {case['peer_over_harness_per_converged_start']:,.1f}x{met}  (harness {1e3 * harness['seconds_per_converged_start']:.2f} ms, "
             f"{harness['converged']}/{harness['starts']} converged, certification {1e3 * harness['certification_seconds_per_start']:.2f} ms/start; "
             f"peer {1e3 * peer['seconds_per_converged_start']:.2f} ms, {peer['converged']}/{peer['starts']} converged, {case['peer_backend']})"
         )

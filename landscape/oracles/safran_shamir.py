@@ -16,7 +16,7 @@ when asked), under one of two protocols:
   ``max_steps``: unconverged), a run counted spurious when its final objective is at least
   :data:`PAPER_SPURIOUS_OBJECTIVE`;
 * ``harness`` — the same starts, batched L-BFGS (:mod:`landscape.oracles.lbfgs`) to gradient
-  tolerance :data:`HARNESS_GTOL` (or relative decrease :data:`HARNESS_FTOL`), a run counted spurious
+  tolerance :data:`HARNESS_GTOL` or SciPy's relative decrease (as L-BFGS-B), a run counted spurious
   when its loss exceeds :data:`HARNESS_SPURIOUS_GAP` times the loss at W = 0.
 
 Under both, every run that ends above the protocol's threshold is refined (float64
@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from landscape.oracles.lbfgs import lbfgs
+from landscape.oracles.lbfgs import SCIPY_FTOL, lbfgs
 from landscape.oracles.minimum_certificate import hessian_lower_bounds, strict_minimum_radius
 from landscape.oracles.networks import ANGLE_GUARD, ReluTeacher
 from landscape.oracles.search import refine
@@ -57,9 +57,11 @@ PAPER_SPURIOUS_OBJECTIVE = 1e-3  # their rule: a run is spurious when its final 
 PAPER_MAX_STEPS = 200_000  # a run still above the stopping threshold after this is "unconverged"
 HARNESS_GTOL = 1e-10  # max_i |g_i|, as SciPy's gtol: the peer of `landscape bench` uses the same rule
 HARNESS_MAX_ITERATIONS = 15_000  # L-BFGS-B's default maxiter
-# Relative decrease per iteration at which a run stops (L-BFGS-B's default, 2.2e-9, stops the
-# flat spurious basins with |g| ~ 1e-4; this is the float64 floor of the loss).
-HARNESS_FTOL = 1e-15
+# Relative decrease per iteration at which a run stops: L-BFGS-B's default.  Near the teacher
+# the loss's rounding (~1e-16 absolute) ends every line search before |g| reaches 1e-10, so a
+# smaller value turns global runs into failed line searches; runs that stop in the flat
+# spurious basins (|g| ~ 1e-4) are refined by Levenberg-Marquardt before certification.
+HARNESS_FTOL = SCIPY_FTOL
 HARNESS_SPURIOUS_GAP = 1e-4  # relative to F(0): below it a run is (near) global (as the catalogue's)
 REFINE_STEPS = 20  # Levenberg-Marquardt steps before certification
 # Ends of either descent at or below this gradient norm are not refined further: the radius
@@ -248,7 +250,10 @@ def certify_spurious(landscape: ReluTeacher, points: np.ndarray, seed: int) -> t
     F(x) - |g|^2 / (2 mu') > 0, so it is spurious (the teacher's loss is 0)."""
     if points.shape[0] == 0:
         return 0, []
-    refined = refine(landscape, torch.as_tensor(points), REFINE_STEPS, REFINE_TOLERANCE)
+    refined = torch.as_tensor(points).clone()
+    rough = landscape.gradient(refined).norm(dim=1) > REFINE_TOLERANCE
+    if bool(rough.any()):
+        refined[rough] = refine(landscape, refined[rough], REFINE_STEPS, REFINE_TOLERANCE)
     losses = landscape.loss(refined).numpy()
     bounds = [bound for first in range(0, len(refined), HESSIAN_BATCH) for bound in hessian_lower_bounds(landscape, refined[first : first + HESSIAN_BATCH].numpy())]
     certified, values = 0, {}
