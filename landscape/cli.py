@@ -254,7 +254,7 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from landscape.oracles.safran_shamir import format_row, run_sweep, sizes_between
+    from landscape.oracles.safran_shamir import SizeResult, format_row, run_sweep, sizes_between
 
     low, _, high = args.sizes.partition("-")
     if not (low.isdigit() and (high or low).isdigit()) or not 1 <= int(low) <= int(high or low):
@@ -267,7 +267,7 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
     device = resolve_device(args.device)
     print(f"Safran-Shamir sweep, protocol {args.protocol}, {args.starts} starts per size, seed {args.seed}, device {device}", file=out, flush=True)
 
-    def on_row(row) -> None:  # type: ignore[no-untyped-def]
+    def on_row(row: SizeResult) -> None:
         print(format_row(row), file=out, flush=True)
         if args.json is not None:
             args.json.parent.mkdir(parents=True, exist_ok=True)
