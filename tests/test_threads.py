@@ -116,3 +116,23 @@ def test_cli_threads_option_is_recorded_and_bad_values_are_one_line(tmp_path):
     bad = subprocess.run(command[:-6] + ["--threads", "0"], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "threads=0 must be a positive integer" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+class _Config:
+    def __init__(self, threads):
+        self.threads = threads
+
+    def getoption(self, name, default=None):
+        return self.threads if name == "landscape_threads" else default
+
+
+def test_the_pytest_option_sets_the_environment_workers_inherit(no_thread_settings, monkeypatch):
+    from landscape.pytest_plugin import _configure_threads
+
+    _configure_threads(_Config(3))
+    assert choose_policy().small == 3 and choose_policy().source == "environment"
+    monkeypatch.delenv(THREADS_ENV)
+    with pytest.raises(pytest.UsageError, match="--landscape-threads=0 must be a positive integer"):
+        _configure_threads(_Config(0))
+    _configure_threads(_Config(None))
+    assert choose_policy().source == "default"
