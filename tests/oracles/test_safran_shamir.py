@@ -10,7 +10,6 @@ import torch
 
 from landscape.oracles.networks import ReluTeacher
 from landscape.oracles.safran_shamir import (
-    PAPER_NEURON_GRADIENT,
     SizeResult,
     certify_spurious,
     clopper_pearson,
