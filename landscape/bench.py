@@ -15,6 +15,12 @@ Every figure is a ratio of two timings taken in the same run on the same device:
   model (exact Hessian + ``eigvalsh`` when P is small, else Lanczos) over Hessian-vector-product
   power iteration as PyHessian does it (at most 100 iterations, relative tolerance 1e-3).
 * ``interval_backend_speedup`` and ``interval_proof_seconds``: see :mod:`landscape.interval.bench`.
+* ``kernel_threads``: the intra-op threads each kernel figure ran with, as the harness's thread
+  policy (:mod:`landscape.threads`) chose them for its size.
+* ``scipy_lbfgs_peer``: SciPy's L-BFGS-B per start against the harness's batched L-BFGS on the
+  same landscapes and stopping rule (:mod:`landscape.bench_peer`).
+* ``catalogue_wall_seconds`` and ``pytest_wall_seconds``: whole runs under each thread policy
+  (:mod:`landscape.bench_runs`).
 
 Loops are timed on a few starts and converted to a rate, so the bench stays within minutes.
 """
@@ -31,14 +37,18 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from landscape.bench_peer import format_peer, peer_cases, peer_figures
+from landscape.bench_runs import catalogue_figures, format_end_to_end, pytest_figures
 from landscape.generators.data import regression_data
 from landscape.interval.bench import format_interval, interval_figures
 from landscape.oracles.landscapes import Landscape, DeepLinear
 from landscape.oracles.search import chunk_size, descend_in_chunks
 from landscape.oracles.spectrum import lanczos_extremes, power_iteration_top
+from landscape.threads import active_policy
 
 FULL_SIZES = (64, 1024, 16384)
 QUICK_SIZES = (16, 64, 256)
+QUICK_END_TO_END_IDS = ("toy-vw-no-bad-min", "relu-spurious-local-min")  # a cheap theorem and the one the policy matters most for
 
 
 class TwoLayerSigmoid(Landscape):
@@ -178,6 +188,13 @@ class BenchSettings:
     hessian_loop_points: int = 16
     device: str = "cpu"
     dtype: torch.dtype = torch.float64
+    peer: bool = True
+    peer_relu_sizes: tuple[int, ...] = (8, 16)
+    peer_harness_starts: int = 256
+    peer_starts: int = 16
+    end_to_end: bool = True
+    end_to_end_ids: tuple[str, ...] = ()  # empty: the whole catalogue
+    pytest_selection: str | None = None  # a -k expression; None: every catalogue test
 
 
 def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
@@ -221,21 +238,43 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
     figures["top_eig_speedup_vs_power_iteration"] = _top_eig(models["sigmoid (8-16-1, n=64)"])
     progress("interval proofs")
     figures.update(interval_figures())
+    figures["kernel_threads"] = _kernel_threads(models, settings)
+    if settings.peer:
+        progress("SciPy L-BFGS-B peer")
+        cases = peer_cases(settings.peer_relu_sizes, models["linear (8-8-8-4, n=64)"], models["sigmoid (8-16-1, n=64)"])
+        figures["scipy_lbfgs_peer"] = peer_figures(cases, settings.peer_harness_starts, settings.peer_starts, settings.device)
+    if settings.end_to_end:
+        progress("quick catalogue under each thread policy")
+        figures["catalogue_wall_seconds"] = catalogue_figures(settings.end_to_end_ids)
+        progress("pytest over the catalogue tests, serial and -n auto")
+        figures["pytest_wall_seconds"] = pytest_figures(settings.pytest_selection)
     return figures
+
+
+def _kernel_threads(models: dict[str, Landscape], settings: BenchSettings) -> dict[str, Any]:
+    """Threads the policy in force gave each kernel figure (the search's by chunk size)."""
+    policy = active_policy()
+    search = {}
+    for name, landscape in models.items():
+        chunk = chunk_size(landscape.n_params, torch.tensor([], dtype=settings.dtype).element_size())
+        search[name] = {str(b): policy.for_elements(min(b, chunk) * landscape.n_params) for b in settings.sizes}
+    return {"policy": policy.source, "search": search, "loop": policy.small, "hessian": policy.small,
+            "flop_fraction": search["linear (8-8-8-4, n=64)"][str(max(settings.sizes))]}
 
 
 def format_figures(figures: dict[str, Any]) -> str:
     """The table ``landscape bench`` prints."""
-    lines = [f"device {figures['device']} ({figures['dtype']}), torch {figures['torch']}, {figures['threads']} threads"]
-    lines.append("search_speedup_vs_loop (batched start-steps/s over a per-start autograd loop of the same optimiser):")
+    threads = figures["kernel_threads"]
+    lines = [f"device {figures['device']} ({figures['dtype']}), torch {figures['torch']}, thread policy {threads['policy']}"]
+    lines.append(f"search_speedup_vs_loop (batched start-steps/s over a per-start autograd loop of the same optimiser, loop on {threads['loop']} thread(s)):")
     for name, by_size in figures["search_speedup_vs_loop"].items():
-        cells = ", ".join(f"B={b}: {v:,.1f}x" for b, v in by_size.items())
+        cells = ", ".join(f"B={b}: {v:,.1f}x ({threads['search'][name][b]} thr)" for b, v in by_size.items())
         lines.append(f"  {name}: {cells}")
-    lines.append(f"hessian_speedup_vs_loop (B={figures['hessian_batch']}, exact Hessian + eigenvalues):")
+    lines.append(f"hessian_speedup_vs_loop (B={figures['hessian_batch']}, exact Hessian + eigenvalues, {threads['hessian']} thread(s)):")
     for name, value in figures["hessian_speedup_vs_loop"].items():
         lines.append(f"  {name}: {value:,.1f}x")
     lines.append(
-        f"search_flop_fraction: {figures['search_flop_fraction']:.3f} "
+        f"search_flop_fraction ({threads['flop_fraction']} thread(s)): {figures['search_flop_fraction']:.3f} "
         f"({figures['search_flops_per_second'] / 1e9:.2f} GFLOP/s of {figures['matmul_flops_per_second'] / 1e9:.2f} GFLOP/s dense matmul)"
     )
     top = figures["top_eig_speedup_vs_power_iteration"]
@@ -243,4 +282,7 @@ def format_figures(figures: dict[str, Any]) -> str:
         f"top_eig_speedup_vs_power_iteration: {top['speedup']:,.1f}x (ours {top['ours']:.6g}, power iteration {top['power_iteration']:.6g})"
     )
     lines += format_interval(figures)
+    if "scipy_lbfgs_peer" in figures:
+        lines += format_peer(figures["scipy_lbfgs_peer"])
+    lines += format_end_to_end(figures)
     return "\n".join(lines)

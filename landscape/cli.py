@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
     verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+    _threads_option(verify)
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -62,11 +63,33 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as a JSON object to FILE")
     bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
     bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
-    bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
+    bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256; end-to-end figures on two theorems")
+    bench.add_argument("--no-end-to-end", action="store_true", help="leave out the whole-run figures (catalogue under each thread policy, pytest)")
+    bench.add_argument("--no-peer", action="store_true", help="leave out the SciPy L-BFGS-B peer")
+    _threads_option(bench)
+
+    sweep = commands.add_parser("sweep", help="Safran-Shamir's ReLU experiment at its published size, one table row per size")
+    sweep.add_argument("--protocol", default="harness", choices=("harness", "paper"), help="descent and counting rule (default: harness)")
+    sweep.add_argument("--sizes", default="6-20", metavar="LOW-HIGH", help="k = n from LOW to HIGH (default: 6-20)")
+    sweep.add_argument("--wider", action="store_true", help="also n = k + 1 for k = 13..19 within the range")
+    sweep.add_argument("--starts", type=int, default=1000, metavar="N", help="runs per size (default: 1000, as the paper)")
+    sweep.add_argument("--seed", type=int, default=0, help="seed of the starts (default: 0)")
+    sweep.add_argument("--device", default="auto", choices=DEVICES, help="where the batched descent runs")
+    sweep.add_argument("--json", type=Path, metavar="FILE", help="append one JSON line per size to FILE as it finishes")
+    _threads_option(sweep)
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
+    _threads_option(replay)
     return parser
+
+
+def _threads_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--threads", type=int, metavar="N",
+        help="torch intra-op threads for every workload (default: the harness's policy, one thread "
+        "and every core only for large batches; or LANDSCAPE_THREADS)",
+    )
 
 
 def resolve_device(name: str) -> str:
@@ -87,13 +110,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "list":
             return command_list(args, out)
-        if args.command == "verify":
-            return command_verify(args, out)
-        if args.command == "bench":
-            return command_bench(args, out)
         if args.command == "report":
             return command_report(args, out)
-        return command_replay(args, out)
+        from landscape.threads import applied, choose_policy
+
+        with applied(choose_policy(args.threads)):
+            if args.command == "verify":
+                return command_verify(args, out)
+            if args.command == "bench":
+                return command_bench(args, out)
+            if args.command == "sweep":
+                return command_sweep(args, out)
+            return command_replay(args, out)
     except LandscapeError as exc:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
@@ -158,13 +186,16 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
     report_records = _start_report(args.report)
-    print(f"budget {budget.name}, seed {args.seed}, device {device}", file=out)
+    from landscape.threads import active_policy
+
+    policy = active_policy()
+    print(f"budget {budget.name}, seed {args.seed}, device {device}, threads {policy.small} ({policy.source}; {policy.large} for large batches)", file=out)
     print(_row(header, widths), file=out, flush=True)
     results = []
     for theorem in theorems:
         bars = ProgressBars(theorem.id, enabled=not args.quiet)
         try:
-            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
+            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads)
         finally:
             bars.close()
         results.append(result)
@@ -204,16 +235,46 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 
     import torch
 
-    from landscape.bench import QUICK_SIZES, BenchSettings, format_figures, run_bench
+    from landscape.bench import QUICK_END_TO_END_IDS, QUICK_SIZES, BenchSettings, format_figures, run_bench
 
     settings = BenchSettings(device=resolve_device(args.device), dtype=getattr(torch, args.dtype))
     if args.quick:
         settings.sizes, settings.steps, settings.hessian_batch, settings.hessian_loop_points = QUICK_SIZES, 5, 64, 4
+        settings.peer_harness_starts, settings.peer_starts, settings.peer_relu_sizes = 32, 4, (8,)
+        settings.end_to_end_ids, settings.pytest_selection = QUICK_END_TO_END_IDS, " or ".join(QUICK_END_TO_END_IDS)
+    settings.end_to_end, settings.peer = not args.no_end_to_end, not args.no_peer
     figures = run_bench(settings, progress=lambda message: print(f"measuring {message} ...", file=sys.stderr, flush=True))
     print(format_figures(figures), file=out)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")
+    return 0
+
+
+def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from landscape.oracles.safran_shamir import SizeResult, format_row, run_sweep, sizes_between
+
+    low, _, high = args.sizes.partition("-")
+    if not (low.isdigit() and (high or low).isdigit()) or not 1 <= int(low) <= int(high or low):
+        raise InvalidArgument(f"--sizes {args.sizes!r} must be LOW-HIGH with 1 <= LOW <= HIGH, e.g. --sizes 6-12")
+    if args.starts < 1:
+        raise InvalidArgument(f"--starts {args.starts} must be a positive integer")
+    sizes = sizes_between(int(low), int(high or low), args.wider)
+    if not sizes:
+        raise InvalidArgument(f"--sizes {args.sizes} has no size of the experiment (k = n = 6..20, n = k + 1 for k = 13..19)")
+    device = resolve_device(args.device)
+    print(f"Safran-Shamir sweep, protocol {args.protocol}, {args.starts} starts per size, seed {args.seed}, device {device}", file=out, flush=True)
+
+    def on_row(row: SizeResult) -> None:
+        print(format_row(row), file=out, flush=True)
+        if args.json is not None:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            with args.json.open("a") as stream:
+                stream.write(json.dumps(row.as_dict(), allow_nan=False) + "\n")
+
+    run_sweep(sizes, args.protocol, args.starts, args.seed, device, on_row)
     return 0
 
 

@@ -19,6 +19,7 @@ Heavy imports (torch) happen only when a fixture or a theorem asks for them.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ GROUP = "landscape"
 REPORT_OPTION = "--landscape-report"
 REPORT_WORKER_KEY = "landscape_report_dir"  # how the controller tells xdist workers the folder
 WORKERS_FOLDER = ".workers"
+THREADS_OPTION = "--landscape-threads"
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -50,6 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="record theorem verifications and write an HTML report to DIR (merged across xdist workers)",
     )
     group.addoption(
+        THREADS_OPTION, dest="landscape_threads", type=int, default=None, metavar="N",
+        help="torch intra-op threads for every workload (default: the harness's thread policy; sets LANDSCAPE_THREADS for xdist workers)",
+    )
+    group.addoption(
         "--landscape-certificates", default="landscape-certificates", metavar="DIR",
         help="where theorems collected from files write their certificates (default: landscape-certificates/)",
     )
@@ -65,6 +71,7 @@ def active_profile(config: pytest.Config) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     profile = active_profile(config)
     settings.load_profile(profile)
+    _configure_threads(config)
     config.addinivalue_line("markers", "theorem(id): a test that verifies one catalogue theorem")
     _configure_report(config)
     # raised inside torch.func itself on torch >= 2.10; keeps users' theorem files quiet too
@@ -109,13 +116,29 @@ def landscape_seed(pytestconfig: pytest.Config) -> int:
     return int(pytestconfig.getoption("landscape_seed"))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_thread_per_worker() -> None:
-    """Under ``pytest -n N`` every worker is a process: keep each to one BLAS/torch thread."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        import torch
+def _configure_threads(config: pytest.Config) -> None:
+    """``--landscape-threads N`` becomes ``LANDSCAPE_THREADS`` (inherited by xdist workers, read
+    by every verification: :mod:`landscape.threads`)."""
+    from landscape.threads import THREADS_ENV, parse_threads
 
-        torch.set_num_threads(1)
+    threads = config.getoption("landscape_threads", default=None)
+    if threads is not None:
+        try:
+            os.environ[THREADS_ENV] = str(parse_threads(threads, THREADS_OPTION))
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads_by_policy() -> None:
+    """Tests that use torch outside a verification run under the harness's thread policy too:
+    one thread by default, and always one per ``pytest -n`` worker (the workers fill the cores).
+    torch is not imported for a session that never imported it."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        from landscape.threads import choose_policy
+
+        torch.set_num_threads(choose_policy().small)
 
 
 # -- --landscape-report ---------------------------------------------------------------------

@@ -89,6 +89,8 @@ class VerificationResult:
         title, source, statement, hypotheses: the theorem as declared, so that a report
             renders from records alone.
         device: where the batched search ran.
+        threads: the thread policy it ran under (``small``, ``large``, ``source``, ``used``:
+            see :mod:`landscape.threads`).
     """
 
     theorem_id: str
@@ -107,6 +109,7 @@ class VerificationResult:
     statement: str = ""
     hypotheses: tuple[str, ...] = ()
     device: str = "cpu"
+    threads: dict[str, Any] = field(default_factory=dict)
 
     @property
     def matches(self) -> bool:
@@ -135,6 +138,7 @@ class VerificationResult:
             "statement": self.statement,
             "hypotheses": list(self.hypotheses),
             "device": self.device,
+            "threads": dict(self.threads),
             "certificate_path": self.certificate_path,
             "certificate": None if self.certificate is None else self.certificate.to_json(),
         }

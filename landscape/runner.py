@@ -37,6 +37,7 @@ from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.results import Coverage, VerificationResult, Verdict
+from landscape.threads import active_policy, applied, environment_block, resolve_policy
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
 
 
@@ -59,9 +60,29 @@ def verify(
     certificates: Path | None = None,
     listener: Listener | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    threads: int | None = None,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
-    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised."""
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.
+
+    ``threads`` fixes torch's intra-op threads for the run; ``None`` keeps the thread policy in
+    force (``LANDSCAPE_THREADS``, else the harness's default: :mod:`landscape.threads`).  The
+    thread count changes no verdict and no certificate's proof content."""
+    with applied(resolve_policy(threads)) as policy:
+        result = _verify(theorem, budget, seed, device, certificates, listener, progress)
+        result.threads = policy.as_record()
+    return result
+
+
+def _verify(
+    theorem: Theorem,
+    budget: Budget,
+    seed: int,
+    device: str,
+    certificates: Path | None,
+    listener: Listener | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> VerificationResult:
     samples = Samples()
     context = Context(
         budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
@@ -143,6 +164,7 @@ def verify(
     )
     if certificate is not None:
         certificate.budget = dataclasses.asdict(budget)
+        certificate.environment = environment_block(active_policy())
     if certificate is not None and certificates is not None:
         certificate.seed = seed
         path = certificate.write(Path(certificates) / f"{theorem.id}.json")

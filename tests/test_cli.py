@@ -77,6 +77,10 @@ BAD_INPUT = [
     (("verify", "--seed", "abc"), "invalid int value"),
     (("replay", "/nonexistent/file.json"), "cannot read certificate"),
     (("frobnicate",), "invalid choice: 'frobnicate'"),
+    (("verify", "toy-vw-no-bad-min", "--threads", "0"), "threads=0 must be a positive integer"),
+    (("sweep", "--sizes", "12-6"), "--sizes '12-6' must be LOW-HIGH"),
+    (("sweep", "--sizes", "2-4"), "has no size of the experiment"),
+    (("sweep", "--starts", "0"), "--starts 0 must be a positive integer"),
 ]
 
 
@@ -114,3 +118,13 @@ def test_variants_with_ids_adds_only_their_variants():
     assert len(chosen) > 1 and all(t.falsifies == "toy-vw-no-bad-min" for t in chosen[1:])
     everything = chosen_theorems([], None, variants=True)
     assert {t.id for t in everything} >= {t.id for t in chosen} and len(everything) > len(chosen)
+
+
+def test_sweep_prints_a_row_per_size_and_appends_json(tmp_path):
+    rows = tmp_path / "sweep.jsonl"
+    result = run("sweep", "--sizes", "6", "--starts", "16", "--protocol", "harness", "--device", "cpu", "--json", str(rows))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^k=6 n=6  starts 16  certified spurious \d+ \[", result.stdout, re.M)
+    line = json.loads(rows.read_text())
+    assert (line["k"], line["n"], line["protocol"], line["starts"]) == (6, 6, "harness", 16)
+    assert line["near_global"] + line["objective_spurious"] + line["unconverged"] == 16

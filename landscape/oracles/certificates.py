@@ -62,6 +62,9 @@ class Certificate:
         seed: the run seed; ``versions``: library versions that produced it.
         instance: the instance drawn by the generator, as text (its repr or builder call).
         budget: the budget of the run that found it (with the seed, how to reproduce the run).
+        environment: how the run executed, not what it proves (``threads``: the most intra-op
+            threads used, :mod:`landscape.threads`); replay ignores it, and certificates of the
+            same seed are byte-identical without it at any thread count.
         rigour: what the claim rests on, one of :data:`RIGOURS`; ``rigour_note`` says why that
             level (and, below ``exact``, why the stronger one was not reached, with numbers).
     """
@@ -80,6 +83,7 @@ class Certificate:
     budget: dict[str, Any] = field(default_factory=dict)
     rigour: str = "float64"
     rigour_note: str = FLOAT64_NOTE
+    environment: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +103,7 @@ class Certificate:
             "budget": self.budget,
             "rigour": self.rigour,
             "rigour_note": self.rigour_note,
+            "environment": self.environment,
         }
 
     def write(self, path: Path) -> Path:

@@ -61,6 +61,14 @@ def hessian_lower_bound(landscape: Landscape, point: np.ndarray) -> tuple[float,
     return float(eigenvalues[0]) - allowance, float(eigenvalues.abs().max())
 
 
+def hessian_lower_bounds(landscape: Landscape, points: np.ndarray) -> list[tuple[float, float]]:
+    """:func:`hessian_lower_bound` at every row of ``points``, the Hessians and spectra batched."""
+    hessians = landscape.hessian(torch.as_tensor(np.asarray(points, dtype=np.float64), dtype=DTYPE))
+    eigenvalues = torch.linalg.eigvalsh(hessians)
+    allowances = ROUNDING * hessians.shape[-1] * torch.linalg.matrix_norm(hessians)
+    return [(float(low - allowance), float(values.abs().max())) for low, allowance, values in zip(eigenvalues[:, 0], allowances, eigenvalues)]
+
+
 def sampled_third_derivative(landscape: Landscape, point: np.ndarray, radius: float, seed: int = 0) -> float:
     """max ||H(a) - H(x*)||_2 / ||a - x*|| over random a in the ball (an estimate, not a bound)."""
     rng = np.random.default_rng(seed)
@@ -74,11 +82,14 @@ def sampled_third_derivative(landscape: Landscape, point: np.ndarray, radius: fl
     return float((norms / lengths).max())
 
 
-def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0) -> dict[str, Any] | None:
+def strict_minimum_radius(
+    landscape: Landscape, point: np.ndarray, seed: int = 0, hessian_bounds: tuple[float, float] | None = None,
+) -> dict[str, Any] | None:
     """The figures of the module docstring, or ``None`` when the Hessian is not positive definite
     or the gradient is too large for the radius argument.  The ball radius rho depends on M and
-    M on rho: two rounds of the fixed point suffice in practice."""
-    mu, hessian_norm = hessian_lower_bound(landscape, point)
+    M on rho: two rounds of the fixed point suffice in practice.  ``hessian_bounds`` is
+    :func:`hessian_lower_bound` at ``point`` when the caller computed it (batched) already."""
+    mu, hessian_norm = hessian_bounds if hessian_bounds is not None else hessian_lower_bound(landscape, point)
     if not mu > 0.0:  # also rejects NaN
         return None
     gradient = float(landscape.gradient(_tensor(point))[0].norm())

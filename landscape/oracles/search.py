@@ -34,6 +34,7 @@ from torch import Tensor
 
 from landscape.errors import InvalidArgument
 from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.threads import for_batch
 
 ARMIJO_FRACTION = 1e-4  # sufficient-decrease constant of the backtracking rule
 INITIAL_STEP = 1e-2
@@ -96,11 +97,13 @@ def descend_in_chunks(
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """:func:`descend` applied to consecutive chunks of ``start`` (starts are independent, so
-    the result does not depend on ``chunk``)."""
+    the result does not depend on ``chunk``), each under the thread policy's count for its size."""
     total = start.shape[0]
     blocks = []
     for first in range(0, total, chunk):
-        blocks.append(descend(landscape, start[first : first + chunk], steps, progress, optimiser, generator))
+        rows = start[first : first + chunk]
+        with for_batch(rows.numel()):
+            blocks.append(descend(landscape, rows, steps, progress, optimiser, generator))
         if progress is not None:
             progress("chunks", min(first + chunk, total), total)
     return torch.cat(blocks)

@@ -13,7 +13,8 @@ Schema (version 2; version 1 records lack the fields marked *new* and still rend
 instance — and ``statistics`` — ``headline``, ``overall`` and per-group ``groups`` summaries:
 ``count``, ``mean``, ``median``, ``min``, ``max``, or ``fraction`` for booleans; both absent in
 earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsifies``, *new* ``title``,
-``source``, ``statement``, ``hypotheses``, ``device``, ``environment`` (``versions``,
+``source``, ``statement``, ``hypotheses``, ``device``, ``threads`` (the thread policy the run used:
+``small``, ``large``, ``source``, ``used``; absent in earlier records), ``environment`` (``versions``,
 ``platform``) and ``recorded_at`` (UTC, ISO 8601), ``certificate_path`` and ``certificate``
 (the certificate's JSON, or null).
 

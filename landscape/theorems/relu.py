@@ -16,6 +16,10 @@ Budgets: ``quick`` runs k = n = 8 (96 starts); ``standard`` and ``thorough`` swe
 (2 x restarts starts each: 256 and 1024) and report, per size, the fraction of starts that end at a
 certified spurious minimum, with the starts that ended near-global and those that ended above the
 gap but could not be certified (not converged, or not provably a strict minimum).
+
+The published experiment at its full size (k = n = 6..20 and n = k + 1, 1000 runs per size, under
+the paper's protocol or the harness's) is the named sweep ``landscape sweep``
+(:mod:`landscape.oracles.safran_shamir`), not a budget: it takes hours on a 2-core machine.
 """
 
 from __future__ import annotations
