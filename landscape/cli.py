@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
+    replay.add_argument(
+        "--allow-code", action="store_true",
+        help="import the user file a certificate names (only if its SHA-256 matches); off by default: replay runs no code",
+    )
+    replay.add_argument(
+        "--code", type=Path, action="append", default=[], metavar="PY",
+        help="use this copy of the user file the certificate names (same name, SHA-256 checked); implies allowing it",
+    )
     return parser
 
 
@@ -190,7 +198,9 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
             line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
-    print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
+    non_finite = [f"{r.theorem_id} {r.coverage.non_finite}" for r in results if r.coverage.non_finite]
+    print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else "")
+          + (f"; non-finite (NaN or inf) candidates: {', '.join(non_finite)}" if non_finite else ""), file=out)
     if report_records is not None:
         from landscape.reports import write_report
 
@@ -246,9 +256,18 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.oracles.certificates import replay  # replay registers every family itself
+    from landscape.oracles.builders import CodePermission, user_code
+    from landscape.oracles.certificates import read_certificate, replay_data  # replay registers every family itself
 
-    outcome = replay(args.file)
+    for copy in args.code:
+        if copy.suffix != ".py" or not copy.is_file():
+            raise InvalidArgument(f"--code {copy}: no such Python file; name the copy of the certificate's user file")
+    data = read_certificate(args.file)
+    permission = CodePermission(recorded=args.allow_code, named=tuple(copy.resolve() for copy in args.code))
+    for builder in user_code(data) if (args.allow_code or args.code) else []:
+        print(f"user code to run if its sha256 matches: @builder {builder.get('name')} in {builder.get('file')} "
+              f"(sha256 {str(builder.get('sha256'))[:16]})", file=out)
+    outcome = replay_data(data, permission)
     print(f"{outcome.role} for {outcome.theorem_id}: {outcome.claim}", file=out)
     for check in outcome.results:
         print(f"  [{'pass' if check.passed else 'FAIL'}] {check.name}: {check.detail}", file=out)
