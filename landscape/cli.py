@@ -52,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--file", type=Path, metavar="FILE", help="verify the theorems a Python file defines (see docs/tutorial.md)")
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
-    verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+    verify.add_argument(
+        "--report", type=Path, metavar="DIR",
+        help="append to DIR/results.jsonl as theorems finish (records there are kept) and write an HTML report of them all in DIR",
+    )
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -204,8 +207,9 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     if report_records is not None:
         from landscape.reports import write_report
 
-        index, _ = write_report([report_records], args.report)
-        print(f"report: {index}", file=out)
+        index, count = write_report([report_records], args.report)
+        earlier = count - len({r.theorem_id for r in results})
+        print(f"report: {index}" + (f" (with {earlier} theorem{'' if earlier == 1 else 's'} recorded by other runs)" if earlier > 0 else ""), file=out)
     return 0 if not failed else 1
 
 
@@ -228,14 +232,16 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _start_report(folder: Path | None) -> Path | None:
-    """``DIR/results.jsonl``, emptied: this run's records are appended to it as they finish."""
+    """``DIR/results.jsonl``: this run's records are appended to it as they finish (records of
+    earlier or concurrent runs there are kept, and the report shows them all)."""
     if folder is None:
         return None
     from landscape.reports.html import RESULTS_NAME
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / RESULTS_NAME).write_text("")
+        with (folder / RESULTS_NAME).open("a"):  # writable, and nothing in it is touched
+            pass
     except OSError as exc:
         raise InvalidArgument(f"cannot write the report to {folder}: {exc.strerror or exc}; pass a writable --report folder") from None
     return folder / RESULTS_NAME
