@@ -262,7 +262,7 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.oracles.builders import CodePermission, user_code
+    from landscape.oracles.builders import CodePermission, allowing_code, locate, user_code
     from landscape.oracles.certificates import read_certificate, replay_data  # replay registers every family itself
 
     for copy in args.code:
@@ -271,7 +271,9 @@ def command_replay(args: argparse.Namespace, out: TextIO) -> int:
     data = read_certificate(args.file)
     permission = CodePermission(recorded=args.allow_code, named=tuple(copy.resolve() for copy in args.code))
     for builder in user_code(data) if (args.allow_code or args.code) else []:
-        print(f"user code to run if its sha256 matches: @builder {builder.get('name')} in {builder.get('file')} "
+        with allowing_code(permission):
+            file = locate(str(builder.get("file")))
+        print(f"user code to run if its sha256 matches: @builder {builder.get('name')} in {file} "
               f"(sha256 {str(builder.get('sha256'))[:16]})", file=out)
     outcome = replay_data(data, permission)
     print(f"{outcome.role} for {outcome.theorem_id}: {outcome.claim}", file=out)

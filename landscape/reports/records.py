@@ -11,14 +11,15 @@ Schema (version 2; version 1 records lack the fields marked *new* and still rend
 ``schema_version``, ``theorem_id``, ``expectation``, ``verdict`` (``holds``, ``refuted``,
 ``witnessed``, ``measured``, ``inconclusive``, ``error``), ``matches``, ``message``,
 ``coverage`` (``instances``, ``restarts``, ``candidates`` by class, ``classified``,
-``outcomes``, *new* ``samples`` — a capped sample of classified candidates — and
+*new* ``non_finite`` (candidates with a NaN or infinite loss, gradient or Hessian), ``outcomes``, *new* ``samples`` — a capped sample of classified candidates — and
 ``samples_seen``; for probes, ``measurements`` — one ``{"group": ..., statistic: value}`` per
 instance — and ``statistics`` — ``headline``, ``overall`` and per-group ``groups`` summaries:
 ``count``, ``mean``, ``median``, ``min``, ``max``, or ``fraction`` for booleans; both absent in
 earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsifies``, *new* ``title``,
 ``source``, ``statement``, ``hypotheses``, ``device``, ``environment`` (``versions``,
 ``platform``) and ``recorded_at`` (UTC, ISO 8601), ``certificate_path`` and ``certificate``
-(the certificate's JSON, or null).
+(the certificate's JSON, or null).  A crashed ``pytest -n`` worker is recorded as a minimal
+record: ``theorem_id`` (the test's node id), ``verdict`` ``error``, ``message`` and ``title``.
 
 Optional certificate facts that reports draw when present (families may fill them):
 
