@@ -233,6 +233,10 @@ def _merge_and_render(folder: Path, session: str) -> list[str]:
     except (LandscapeError, OSError) as exc:
         return [f"the records could not be merged into {merged}: {exc}"]
     lines = [f"skipped: {problem}" for problem in problems]
+    others = sorted((folder / WORKERS_FOLDER).glob("results-*.jsonl"))
+    if others:  # another session's, running now or killed before it merged: kept, never deleted
+        lines.append(f"{len(others)} worker file{'' if len(others) == 1 else 's'} of other sessions left in "
+                     f"{folder / WORKERS_FOLDER} (add them with `landscape report {merged} FILE... --out {folder}`)")
     if not present:
         return lines + [f"no theorem verification was recorded; no report written to {folder}"]
     try:
