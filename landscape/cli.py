@@ -52,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--file", type=Path, metavar="FILE", help="verify the theorems a Python file defines (see docs/tutorial.md)")
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
-    verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
     _threads_option(verify)
+    verify.add_argument(
+        "--report", type=Path, metavar="DIR",
+        help="append to DIR/results.jsonl as theorems finish (records there are kept) and write an HTML report of them all in DIR",
+    )
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -81,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
     _threads_option(replay)
+    replay.add_argument(
+        "--allow-code", action="store_true",
+        help="import the user file a certificate names (only if its SHA-256 matches); off by default: replay runs no code",
+    )
+    replay.add_argument(
+        "--code", type=Path, action="append", default=[], metavar="PY",
+        help="use this copy of the user file the certificate names (same name, SHA-256 checked); implies allowing it",
+    )
     return parser
 
 
@@ -221,12 +232,15 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
             line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
-    print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
+    non_finite = [f"{r.theorem_id} {r.coverage.non_finite}" for r in results if r.coverage.non_finite]
+    print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else "")
+          + (f"; non-finite (NaN or inf) candidates: {', '.join(non_finite)}" if non_finite else ""), file=out)
     if report_records is not None:
         from landscape.reports import write_report
 
-        index, _ = write_report([report_records], args.report)
-        print(f"report: {index}", file=out)
+        index, count = write_report([report_records], args.report)
+        earlier = count - len({r.theorem_id for r in results})
+        print(f"report: {index}" + (f" (with {earlier} theorem{'' if earlier == 1 else 's'} recorded by other runs)" if earlier > 0 else ""), file=out)
     return 0 if not failed else 1
 
 
@@ -279,14 +293,16 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _start_report(folder: Path | None) -> Path | None:
-    """``DIR/results.jsonl``, emptied: this run's records are appended to it as they finish."""
+    """``DIR/results.jsonl``: this run's records are appended to it as they finish (records of
+    earlier or concurrent runs there are kept, and the report shows them all)."""
     if folder is None:
         return None
     from landscape.reports.html import RESULTS_NAME
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / RESULTS_NAME).write_text("")
+        with (folder / RESULTS_NAME).open("a"):  # writable, and nothing in it is touched
+            pass
     except OSError as exc:
         raise InvalidArgument(f"cannot write the report to {folder}: {exc.strerror or exc}; pass a writable --report folder") from None
     return folder / RESULTS_NAME
@@ -307,9 +323,20 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.oracles.certificates import replay  # replay registers every family itself
+    from landscape.oracles.builders import CodePermission, allowing_code, locate, user_code
+    from landscape.oracles.certificates import read_certificate, replay_data  # replay registers every family itself
 
-    outcome = replay(args.file)
+    for copy in args.code:
+        if copy.suffix != ".py" or not copy.is_file():
+            raise InvalidArgument(f"--code {copy}: no such Python file; name the copy of the certificate's user file")
+    data = read_certificate(args.file)
+    permission = CodePermission(recorded=args.allow_code, named=tuple(copy.resolve() for copy in args.code))
+    for builder in user_code(data) if (args.allow_code or args.code) else []:
+        with allowing_code(permission):
+            file = locate(str(builder.get("file")))
+        print(f"user code to run if its sha256 matches: @builder {builder.get('name')} in {file} "
+              f"(sha256 {str(builder.get('sha256'))[:16]})", file=out)
+    outcome = replay_data(data, permission)
     print(f"{outcome.role} for {outcome.theorem_id}: {outcome.claim}", file=out)
     for check in outcome.results:
         print(f"  [{'pass' if check.passed else 'FAIL'}] {check.name}: {check.detail}", file=out)

@@ -7,10 +7,12 @@ thorough: thorough).  ``--landscape-budget`` and ``--landscape-seed`` override.
 Heavy imports (torch) happen only when a fixture asks for them.
 
 ``--landscape-report DIR`` records every verification a test passes to the
-``landscape_record`` fixture and renders the HTML report into DIR at the end of the session.
-Under ``pytest -n N`` each xdist worker appends to its own ``DIR/.workers/results-<id>.jsonl``
-as each test finishes (a crashed worker loses only the test it was running); the controller
-merges them into ``DIR/results.jsonl`` and renders the report from those records alone.
+``landscape_record`` fixture, and every theorem of a collected user file, and renders the HTML
+report into DIR at the end of the session.  Each process (the controller, each xdist worker)
+appends to its own ``DIR/.workers/results-<session>-<id>.jsonl`` as each test finishes (a
+crashed worker loses only the test it was running, and the report names it); the controller
+appends them to ``DIR/results.jsonl``, never truncating it, and renders the report from every
+record there.  All writes hold ``DIR/results.jsonl.lock``, so sessions may share a folder.
 Every module-level ``Theorem`` of a collected file (``pytest my_claim.py``) is a test item of its
 own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certificates``.
 Heavy imports (torch) happen only when a fixture or a theorem asks for them.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,8 +35,10 @@ PROFILE_BUDGETS = {"dev": "quick", "ci": "quick", "thorough": "thorough"}
 GROUP = "landscape"
 REPORT_OPTION = "--landscape-report"
 REPORT_WORKER_KEY = "landscape_report_dir"  # how the controller tells xdist workers the folder
+SESSION_WORKER_KEY = "landscape_report_session"  # and the session's token, naming their files
 WORKERS_FOLDER = ".workers"
 THREADS_OPTION = "--landscape-threads"
+RESULTS_NAME = "results.jsonl"  # as landscape.reports.html.RESULTS_NAME (not imported: no heavy imports here)
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -158,43 +163,75 @@ def report_folder(config: pytest.Config) -> Path | None:
 
 
 class _ReportToWorkers:
-    """xdist hook (registered only when xdist is active): hand the folder to each worker."""
+    """xdist hooks (registered only when xdist is active): hand the folder and session token to
+    each worker, and record a crashed worker's test, so the report names it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, session: str) -> None:
         self.folder = folder
+        self.session = session
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[REPORT_WORKER_KEY] = str(self.folder)
+        node.workerinput[SESSION_WORKER_KEY] = self.session
+
+    def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
+        worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "a worker")
+        append_crash(self.folder, self.session, crashitem, str(worker))
+
+
+def _session_token(config: pytest.Config) -> str:
+    if _is_worker(config):
+        return str(config.workerinput.get(SESSION_WORKER_KEY, "session"))  # type: ignore[attr-defined]
+    return config.stash.setdefault(_SESSION, f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def _configure_report(config: pytest.Config) -> None:
     folder = report_folder(config)
     if folder is None or _is_worker(config):
         return
-    workers = folder / WORKERS_FOLDER
-    workers.mkdir(parents=True, exist_ok=True)
-    for stale in workers.glob("results-*.jsonl"):  # left by an earlier session
-        stale.unlink()
+    (folder / WORKERS_FOLDER).mkdir(parents=True, exist_ok=True)
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_ReportToWorkers(folder), "landscape-report-workers")
+        config.pluginmanager.register(_ReportToWorkers(folder, _session_token(config)), "landscape-report-workers")
 
 
 def _worker_file(config: pytest.Config, folder: Path) -> Path:
     worker = config.workerinput.get("workerid", "worker") if _is_worker(config) else "main"  # type: ignore[attr-defined]
-    return folder / WORKERS_FOLDER / f"results-{worker}.jsonl"
+    return folder / WORKERS_FOLDER / f"results-{_session_token(config)}-{worker}.jsonl"
+
+
+def record_result(config: pytest.Config, result: Any) -> None:
+    """Append ``result`` (a :class:`~landscape.results.VerificationResult`) to this process's
+    file, under the folder's lock; nothing without ``--landscape-report``."""
+    folder = report_folder(config)
+    if folder is None:
+        return
+    from landscape.reports.records import append_record
+
+    append_record(_worker_file(config, folder), result, lock=folder / RESULTS_NAME)
+
+
+def append_crash(folder: Path, session: str, nodeid: str, worker: str) -> None:
+    """A record saying that ``worker`` crashed while running ``nodeid`` (verdict ``error``)."""
+    import datetime
+    import json
+
+    from landscape.reports.records import RECORD_SCHEMA_VERSION, append_lines
+
+    record = {
+        "schema_version": RECORD_SCHEMA_VERSION, "theorem_id": nodeid, "verdict": "error", "matches": False,
+        "expectation": "—", "title": f"{nodeid} (worker crashed)", "source": nodeid,
+        "message": f"worker {worker} crashed while running {nodeid}; whatever it was verifying was not recorded",
+        "recorded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    target = folder / WORKERS_FOLDER / f"results-{session}-controller.jsonl"
+    append_lines(target, [json.dumps(record)], lock=folder / RESULTS_NAME)
 
 
 @pytest.fixture(scope="session")
 def landscape_record(pytestconfig: pytest.Config) -> Callable[[Any], None]:
     """Record a :class:`~landscape.results.VerificationResult` for the report; a no-op
     without ``--landscape-report``.  Each record is appended as soon as it is passed."""
-    folder = report_folder(pytestconfig)
-    if folder is None:
-        return lambda result: None
-    from landscape.reports.records import append_record
-
-    target = _worker_file(pytestconfig, folder)
-    return lambda result: append_record(target, result)
+    return lambda result: record_result(pytestconfig, result)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -202,29 +239,39 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     folder = report_folder(config)
     if folder is None or _is_worker(config):
         return
-    config.stash[_REPORT_LINES] = _merge_and_render(folder)
+    config.stash[_REPORT_LINES] = _merge_and_render(folder, _session_token(config))
 
 
-def _merge_and_render(folder: Path) -> list[str]:
-    """Merge the workers' files into ``folder/results.jsonl`` and render; lines for the summary."""
+def _merge_and_render(folder: Path, session: str) -> list[str]:
+    """Append this session's files to ``folder/results.jsonl`` and render the report of every
+    record there; lines for the summary."""
     from landscape.errors import LandscapeError
     from landscape.reports import write_report
-    from landscape.reports.html import RESULTS_NAME
-    from landscape.reports.records import merge_files
+    from landscape.reports.records import merge_files, read_records
 
     merged = folder / RESULTS_NAME
-    records, problems = merge_files((folder / WORKERS_FOLDER).glob("results-*.jsonl"), merged)
+    try:
+        records, problems = merge_files((folder / WORKERS_FOLDER).glob(f"results-{session}-*.jsonl"), merged)
+        present = len(read_records([merged]))
+    except (LandscapeError, OSError) as exc:
+        return [f"the records could not be merged into {merged}: {exc}"]
     lines = [f"skipped: {problem}" for problem in problems]
-    if not records:
+    others = sorted((folder / WORKERS_FOLDER).glob("results-*.jsonl"))
+    if others:  # another session's, running now or killed before it merged: kept, never deleted
+        lines.append(f"{len(others)} worker file{'' if len(others) == 1 else 's'} of other sessions left in "
+                     f"{folder / WORKERS_FOLDER} (add them with `landscape report {merged} FILE... --out {folder}`)")
+    if not present:
         return lines + [f"no theorem verification was recorded; no report written to {folder}"]
     try:
         index, count = write_report([merged], folder)
     except (LandscapeError, OSError) as exc:
         return lines + [f"the report could not be written: {exc}"]
-    return lines + [f"report of {count} theorem{'' if count == 1 else 's'} ({len(records)} records): {index}"]
+    earlier = f", {present - len(records)} from earlier runs" if present > len(records) else ""
+    return lines + [f"report of {count} theorem{'' if count == 1 else 's'} ({present} records{earlier}): {index}"]
 
 
 _REPORT_LINES = pytest.StashKey[list]()
+_SESSION = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

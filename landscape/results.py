@@ -30,7 +30,8 @@ class Coverage:
     Attributes:
         instances: property evaluations (Hypothesis examples, shrinking included).
         restarts: random starts searched, summed over instances.
-        candidates: classified candidate points by class, summed over instances.
+        candidates: classified candidate points by class, summed over instances (class
+            ``non_finite``: NaN or inf loss or derivatives, see ``non_finite``).
         outcomes: instances by outcome (supports / witness / counterexample / inconclusive /
             measured).
         samples: a capped uniform sample of the classified candidates (dicts with label, kind,
@@ -53,12 +54,18 @@ class Coverage:
     def classified(self) -> int:
         return sum(self.candidates.values())
 
+    @property
+    def non_finite(self) -> int:
+        """Candidates where the loss, gradient or Hessian was NaN or infinite."""
+        return self.candidates.get("non_finite", 0)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "instances": self.instances,
             "restarts": self.restarts,
             "candidates": dict(self.candidates),
             "classified": self.classified,
+            "non_finite": self.non_finite,
             "outcomes": dict(self.outcomes),
             "samples": list(self.samples),
             "samples_seen": self.samples_seen,

@@ -12,7 +12,9 @@ Aggregation, by expectation:
 * ``probe``: every instance measured -> ``measured``, the message giving the headline
   statistic (a probe claims nothing; its statistics are in the coverage);
 * otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
-  property raised (the message names the exception and where it was raised).
+  property raised (the message names the exception and where it was raised).  Any
+  ``BaseException`` but ``KeyboardInterrupt`` counts: a property that calls ``sys.exit`` is an
+  ``error``, and the run goes on to the next theorem.
 
 An :class:`~landscape.errors.InvalidArgument` (bad data, a malformed definition) is not a
 verdict but the harness refusing its input: it propagates, prefixed with the theorem id, so the
@@ -36,6 +38,7 @@ from landscape.errors import InvalidArgument, LandscapeError
 from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
+from landscape.oracles.classify import PointClass
 from landscape.results import Coverage, VerificationResult, Verdict
 from landscape.threads import active_policy, applied, environment_block, resolve_policy
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
@@ -95,6 +98,7 @@ def _verify(
         evidence = theorem.check(instance, context)
         if not isinstance(evidence, Evidence):
             raise TypeError(f"the check of {theorem.id} returned {type(evidence).__name__}, not Evidence")
+        evidence = _undecided_if_mostly_non_finite(evidence)
         if evidence.certificate is not None:
             evidence.certificate.instance = instance_key(instance)
         coverage.instances += 1
@@ -140,10 +144,13 @@ def _verify(
         raise type(exc)(f"{theorem.id}: {exc}") from None
     except LandscapeError as exc:
         error = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # a crashing property is recorded, never fatal to the run
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a crashing (or exiting) property is recorded, never fatal to the run
         error = describe_exception(exc)
     seconds = time.perf_counter() - started
     verdict, message, certificate = _aggregate(theorem, coverage, counterexample, witnesses, undecided, error)
+    message += non_finite_note(coverage)
     coverage.samples, coverage.samples_seen = samples.entries, samples.seen
     result = VerificationResult(
         theorem_id=theorem.id,
@@ -172,11 +179,35 @@ def _verify(
     return result
 
 
+NON_FINITE = PointClass.NON_FINITE.value
+# An instance whose candidates are mostly NaN or inf was hardly searched: what the finite rest
+# shows does not decide it.  "Mostly" is more than this fraction of its candidates.
+NON_FINITE_MAJORITY = 0.5
+
+
+def _undecided_if_mostly_non_finite(evidence: Evidence) -> Evidence:
+    """``evidence``, made inconclusive (with the reason) when most candidates are non-finite and
+    it claimed support or a measurement; certified witnesses and counterexamples stand."""
+    bad, total = evidence.candidates.get(NON_FINITE, 0), sum(evidence.candidates.values())
+    if evidence.outcome not in (Outcome.SUPPORTS, Outcome.MEASURED) or bad <= NON_FINITE_MAJORITY * total:
+        return evidence
+    reason = f"{bad} of {total} candidates have a non-finite loss or derivatives (NaN or inf), so the search saw too little"
+    return dataclasses.replace(evidence, outcome=Outcome.INCONCLUSIVE, message=f"{reason}; {evidence.message}")
+
+
+def non_finite_note(coverage: Coverage) -> str:
+    """``"; N of M candidates non-finite (NaN or inf)"``, or nothing when there were none."""
+    bad = coverage.non_finite
+    return f"; {bad} of {coverage.classified} candidates non-finite (NaN or inf)" if bad else ""
+
+
 def _strategy(theorem: Theorem, budget: Budget) -> SearchStrategy[object]:
     """The theorem's instance strategy; a factory that fails or returns no strategy is refused."""
     try:
         strategy = theorem.strategy_for(budget)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
         raise InvalidArgument(f"{theorem.id}: instances() raised {describe_exception(exc)}") from None
     if not isinstance(strategy, SearchStrategy):
         raise InvalidArgument(f"{theorem.id}: instances() returned {type(strategy).__name__}, not a Hypothesis strategy")

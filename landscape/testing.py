@@ -3,9 +3,9 @@
 The plugin (:mod:`landscape.pytest_plugin`) turns each module-level
 :class:`~landscape.theorems.model.Theorem` of a collected file into one :class:`TheoremItem`
 whose id is the theorem's (``my_claim.py::rank-one-no-spurious-minima``).  The item verifies
-the theorem with the session's budget and seed, writes its certificate, attaches the result
-record to the test report (``user_properties``, key ``landscape_record``, so report writers see
-it under ``pytest -n auto`` too) and fails with a :class:`~landscape.errors.TheoremViolation`
+the theorem with the session's budget and seed, writes its certificate, records the result for
+``--landscape-report`` (as the ``landscape_record`` fixture does), attaches the record to the test
+report (``user_properties``, key ``landscape_record``, for other report writers) and fails with a :class:`~landscape.errors.TheoremViolation`
 that says how to reproduce the run and where the certificate is.
 """
 
@@ -32,13 +32,14 @@ class TheoremItem(pytest.Item):
         self.add_marker(pytest.mark.theorem(theorem.id))
 
     def runtest(self) -> None:
-        from landscape.pytest_plugin import certificate_folder, selected_budget
+        from landscape.pytest_plugin import certificate_folder, record_result, selected_budget
         from landscape.runner import verify
         from landscape.theorems.registry import Registry
 
         Registry().register(self.theorem)  # a malformed id fails here, in one line
         budget, seed = selected_budget(self.config), int(self.config.getoption("landscape_seed"))
         result = verify(self.theorem, budget, seed, certificates=certificate_folder(self.config))
+        record_result(self.config, result)
         self.user_properties.append((RECORD_PROPERTY, json.loads(json.dumps(result.as_record()))))  # plain JSON travels between xdist workers
         if not result.matches:
             expected = "refuted" if self.theorem.is_variant else self.theorem.expectation.value

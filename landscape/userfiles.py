@@ -39,7 +39,7 @@ def import_file(path: Path | str) -> ModuleType:
     if not path.is_file():
         raise InvalidArgument(f"{path}: no such file; check the path")
     resolved = path.resolve()
-    loaded = _already_imported(resolved)
+    loaded = already_imported(resolved)
     if loaded is not None:
         return loaded
     name = f"landscape_user_{resolved.stem}_{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
@@ -56,13 +56,15 @@ def import_file(path: Path | str) -> ModuleType:
         del sys.modules[name]
         if isinstance(exc, LandscapeError):
             raise type(exc)(f"{path.name}: {exc}") from None
-        if isinstance(exc, Exception):
-            raise InvalidArgument(f"{path} does not import: {_describe(exc, resolved)}; fix the file and run again") from None
-        raise
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        # SystemExit too: a file that exits on import is refused, it does not end the run
+        raise InvalidArgument(f"{path} does not import: {_describe(exc, resolved)}; fix the file and run again") from None
     return module
 
 
-def _already_imported(resolved: Path) -> ModuleType | None:
+def already_imported(resolved: Path) -> ModuleType | None:
+    """The module this process imported from the file ``resolved``, if any."""
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and file.endswith(resolved.name) and os.path.realpath(file) == str(resolved):
@@ -70,7 +72,7 @@ def _already_imported(resolved: Path) -> ModuleType | None:
     return None
 
 
-def _describe(exc: Exception, file: Path) -> str:
+def _describe(exc: BaseException, file: Path) -> str:
     """``Type: message (line N)``, N being the last line of ``file`` the exception passed through."""
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} (line {exc.lineno})"

@@ -46,7 +46,7 @@ def test_the_tutorial_documents_the_three_commands():
     verify, pytest_line, replay = documented_commands()
     assert verify.startswith("landscape verify --file my_claim.py")
     assert pytest_line == "pytest -n 2 my_claim.py"
-    assert replay == f"landscape replay landscape-certificates/{VARIANT}.json"
+    assert replay == f"landscape replay --allow-code landscape-certificates/{VARIANT}.json"
 
 
 def test_the_tutorial_runs_end_to_end(tmp_path, monkeypatch):

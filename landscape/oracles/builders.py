@@ -4,23 +4,29 @@ A certificate re-checks a finding from its file alone, in another process.  A ca
 writes its data into its spec; a landscape defined in a user's file instead records how to make
 it again: the file and name of the function that built it, the file's SHA-256, and the
 arguments of the call, as JSON (numbers, strings, lists; tuples, dicts, numpy arrays and torch
-tensors in tagged form, e.g. ``{"ndarray": [[1.0, 2.0]], "dtype": "float64"}``).  Replay imports
-that file by path (never pickle, never eval) and calls the function again with the same
-arguments; a file that changed since the certificate was written fails the ``definition`` check.
+tensors in tagged form, e.g. ``{"ndarray": [[1.0, 2.0]], "dtype": "float64"}``).
 
-Replaying a certificate of a user landscape runs the file it names, exactly as running that
-file would: replay such certificates only from sources you would run.
+Rebuilding such a landscape means running the user's code, so it is safe by default, as
+``torch.load(weights_only=True)`` is: a file is imported only when the user allows it
+(:func:`allowing_code`, ``landscape replay --allow-code``), or when it is already imported in
+this process (the run that wrote the certificate re-verifies it).  Before any import the file's
+SHA-256 is compared with the recorded one; a file that changed is never imported (the
+``definition`` check fails), and the recorded path is the only one tried: no other file of the
+same name stands in for it unless the user names it (``--code FILE``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import inspect
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -211,29 +217,80 @@ def render(value: Any) -> str:
 # -- rebuilding from a certificate --------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CodePermission:
+    """Which user files a rebuild may import.
+
+    Attributes:
+        recorded: import the file a certificate records (``--allow-code``).
+        named: files the user named (``--code FILE``), each standing in for the recorded file
+            of the same name; naming a file allows it.
+        imported: use a module this process has already imported (no new code runs); off
+            while a report renders, which runs no user code at all.
+    """
+
+    recorded: bool = False
+    named: tuple[Path, ...] = ()
+    imported: bool = True
+
+
+_PERMISSION: contextvars.ContextVar[CodePermission] = contextvars.ContextVar("code_permission", default=CodePermission())
+ALLOW_HINT = "read it, then replay with --allow-code (or --code FILE for a copy of it)"
+
+
+@contextlib.contextmanager
+def allowing_code(permission: CodePermission) -> Iterator[None]:
+    """Rebuild user landscapes under ``permission`` inside the block."""
+    token = _PERMISSION.set(permission)
+    try:
+        yield
+    finally:
+        _PERMISSION.reset(token)
+
+
+def user_code(value: Any) -> list[dict[str, Any]]:
+    """Every user builder (``{"file", "name", "sha256"}``) a certificate's JSON names, in order:
+    the landscape's and any nested in a check's arguments."""
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        if value.get("family") == FAMILY and isinstance(value.get("builder"), dict):
+            found.append(value["builder"])
+        for item in value.values():
+            found += [b for b in user_code(item) if b not in found]
+    elif isinstance(value, list):
+        for item in value:
+            found += [b for b in user_code(item) if b not in found]
+    return found
+
+
 def locate(recorded: str) -> Path:
-    """The recorded file, else a file of the same name in the current folder."""
+    """The recorded file, or the file the user named in its place; never another path."""
     path = Path(recorded)
+    for named in _PERMISSION.get().named:
+        if named.name == path.name:
+            return named
     if path.is_file():
         return path
-    here = Path.cwd() / path.name
-    if here.is_file():
-        return here
-    raise DataError(f"its definition {recorded} is missing (nor is {path.name} in the current folder); restore the file to replay")
+    raise DataError(
+        f"its definition {recorded} is missing; restore the file, or name a copy with `landscape replay --code FILE`"
+    )
 
 
 def rebuild(spec: dict[str, Any]) -> Landscape:
-    """Import the recorded file and call the recorded builder with the recorded arguments."""
-    from landscape.userfiles import import_file
+    """Call the recorded builder with the recorded arguments, if the file may be used.
 
+    Order matters: the file is found (recorded path only), its SHA-256 compared, and only then
+    is it imported, and only with permission (see :class:`CodePermission`).
+    """
     info, arguments = spec["builder"], spec["arguments"]
     if not isinstance(info, dict) or not isinstance(arguments, dict):
         raise DataError("the user landscape's 'builder' and 'arguments' must be objects")
     path = locate(str(info["file"]))
-    try:
-        module = import_file(path)
-    except LandscapeError as exc:
-        raise DataError(str(exc)) from None
+    digest = file_digest(path)
+    if digest != info.get("sha256"):
+        raise DataError(f"{path} changed since the certificate was written (sha256 {digest[:12]}, recorded "
+                        f"{str(info.get('sha256'))[:12]}); it was not imported")
+    module = _permitted_module(path, str(info["name"]))
     function = getattr(module, str(info["name"]), None)
     if not getattr(function, BUILDER_MARK, False):
         raise DataError(f"{path} defines no @builder function {info['name']!r}; was it renamed?")
@@ -243,8 +300,28 @@ def rebuild(spec: dict[str, Any]) -> Landscape:
         raise DataError(f"{info['name']}(...) refuses the recorded arguments: {exc}") from None
 
 
+def _permitted_module(path: Path, name: str) -> Any:
+    """The module of ``path``: already imported, or imported now if the user allowed it."""
+    from landscape.userfiles import already_imported, import_file
+
+    permission = _PERMISSION.get()
+    loaded = already_imported(path.resolve()) if permission.imported else None
+    if loaded is not None:
+        return loaded
+    named = any(path == other for other in permission.named)
+    if not (permission.recorded or named):
+        raise DataError(
+            f"the landscape is built by user code, @builder {name} in {path}; replay runs no code by default: {ALLOW_HINT}"
+        )
+    try:
+        return import_file(path)
+    except LandscapeError as exc:
+        raise DataError(str(exc)) from None
+
+
 def source_checks(spec: dict[str, Any]) -> list[CheckResult]:
-    """For a user landscape: whether the file that defines it is the one the certificate recorded."""
+    """For a user landscape: whether the file that defines it is the one the certificate recorded
+    (compared before anything is imported)."""
     from landscape.oracles.certificates import CheckResult
 
     if not isinstance(spec, dict) or spec.get("family") != FAMILY:
@@ -255,7 +332,8 @@ def source_checks(spec: dict[str, Any]) -> list[CheckResult]:
     same = digest == info.get("sha256")
     detail = f"@builder {info['name']} in {path}: " + (
         "the file is the one recorded (sha256 matches)" if same
-        else f"the file changed since the certificate was written (sha256 {digest[:12]}, recorded {str(info.get('sha256'))[:12]})"
+        else f"the file changed since the certificate was written (sha256 {digest[:12]}, recorded "
+        f"{str(info.get('sha256'))[:12]}); it was not imported"
     )
     return [CheckResult("definition", same, detail)]
 

@@ -3,7 +3,8 @@
 A certificate holds the landscape (family and data), the point, what is claimed about it (its
 class), the tolerances, and a list of *checks*: named, re-runnable verifications with their
 arguments.  :func:`replay` rebuilds the landscape and runs every check again; nothing from the
-original run is trusted.  Files are plain JSON (floats written with full round-trip precision,
+original run is trusted, and no user code runs unless the user allows it (see
+:mod:`landscape.oracles.builders`).  Files are plain JSON (floats written with full round-trip precision,
 no NaN); nothing is ever unpickled or evaluated.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from landscape.errors import CertificateError, DataError, InvalidArgument
-from landscape.oracles.builders import source_checks
+from landscape.oracles.builders import CodePermission, allowing_code, source_checks
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec, loss_at
 
@@ -342,25 +343,34 @@ class Replay:
         return bool(self.results) and all(r.passed for r in self.results)
 
 
-def replay_data(data: dict[str, Any]) -> Replay:
-    """Re-run every check of a parsed certificate."""
+def replay_data(data: dict[str, Any], permission: CodePermission | None = None) -> Replay:
+    """Re-run every check of a parsed certificate.
+
+    A user landscape's file is compared with its recorded SHA-256 first; if it differs, nothing
+    is imported and no other check runs.  It is imported only under ``permission`` (default: a
+    module this process has already imported, nothing new; see :class:`CodePermission`).
+    """
     import importlib
 
     importlib.import_module("landscape.theorems")  # registers every landscape family and check
 
-    try:
-        landscape = landscape_from_spec(data["landscape"])
-    except DataError as exc:
-        raise CertificateError(f"certificate's landscape cannot be rebuilt: {exc}") from None
-    point = np.asarray(data["point"], dtype=np.float64)
-    if point.shape != (landscape.n_params,):
-        raise CertificateError(
-            f"certificate's point has {point.size} coordinates but its landscape has {landscape.n_params} parameters"
-        )
-    known = Tolerances().as_dict()
-    tolerances = Tolerances(**{k: float(v) for k, v in data.get("tolerances", {}).items() if k in known})
-    results = source_checks(data["landscape"])
-    results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
+    with allowing_code(permission or CodePermission()):
+        try:
+            results = source_checks(data["landscape"])
+            if not all(result.passed for result in results):
+                results.append(CheckResult("checks", False, "not run: the definition is not the recorded one, so no code was imported"))
+                return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
+            landscape = landscape_from_spec(data["landscape"])
+        except DataError as exc:
+            raise CertificateError(f"certificate's landscape cannot be rebuilt: {exc}") from None
+        point = np.asarray(data["point"], dtype=np.float64)
+        if point.shape != (landscape.n_params,):
+            raise CertificateError(
+                f"certificate's point has {point.size} coordinates but its landscape has {landscape.n_params} parameters"
+            )
+        known = Tolerances().as_dict()
+        tolerances = Tolerances(**{k: float(v) for k, v in data.get("tolerances", {}).items() if k in known})
+        results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
     results.append(rigour_check(data))
     return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
 
@@ -379,6 +389,13 @@ def rigour_check(data: dict[str, Any]) -> CheckResult:
     return CheckResult("rigour", True, f"{rigour}: {data.get('rigour_note', '')}")
 
 
-def replay(path: Path | str) -> Replay:
-    """Read a certificate file and re-run its checks."""
-    return replay_data(read_certificate(path))
+def replay(path: Path | str, allow_code: bool = False, code: tuple[Path, ...] = ()) -> Replay:
+    """Read a certificate file and re-run its checks.
+
+    Safe by default, as ``torch.load(weights_only=True)`` is: a certificate of a user landscape
+    replays only with ``allow_code`` (import the recorded file) or ``code`` (files that stand in
+    for the recorded ones of the same name), and either way only if the SHA-256 matches.
+    Catalogue certificates run no user code.
+    """
+    permission = CodePermission(recorded=allow_code, named=tuple(Path(f).resolve() for f in code))
+    return replay_data(read_certificate(path), permission)

@@ -2,6 +2,9 @@
 
 Classes, tested in this order, all in float64:
 
+0. ``non_finite`` — the loss, the gradient or the Hessian is NaN or infinite there.  No
+   tolerance test means anything at such a point (``inf - f* <= tol * inf`` holds), so it is
+   never a minimum nor any other class; runs count these candidates and report them.
 1. ``not_critical`` — ||grad f|| > gradient tolerance.
 2. ``global_minimum`` — f - f* <= loss tolerance, where f* is the global-optimum oracle's
    value.  Since f >= f* everywhere, no local test is needed.
@@ -28,6 +31,7 @@ Tolerances are relative (see :class:`Tolerances`); the scales are
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,6 +44,7 @@ from landscape.oracles.landscapes import DTYPE, Landscape
 class PointClass(str, enum.Enum):
     """What a candidate point was shown to be."""
 
+    NON_FINITE = "non_finite"  # the loss or its derivatives are NaN or infinite at the point
     NOT_CRITICAL = "not_critical"
     STRICT_SADDLE = "strict_saddle"
     DEGENERATE_SADDLE = "degenerate_saddle"
@@ -179,7 +184,11 @@ def classify_batch(
         part = theta[first : first + chunk]
         losses = landscape.loss(part).numpy()
         grads = landscape.gradient(part).norm(dim=1).numpy()
-        eigenvalues, eigenvectors = torch.linalg.eigh(landscape.hessian(part))
+        hessians = landscape.hessian(part)
+        finite = torch.isfinite(hessians).flatten(1).all(dim=1)
+        # LAPACK fails on a NaN matrix (for the whole batch): such points are non_finite anyway
+        eigenvalues, eigenvectors = torch.linalg.eigh(torch.where(finite[:, None, None], hessians, torch.zeros_like(hessians)))
+        eigenvalues = torch.where(finite[:, None], eigenvalues, torch.full_like(eigenvalues, float("nan")))
         for offset in range(part.shape[0]):
             results.append(
                 _classify_one(
@@ -203,6 +212,8 @@ def _classify_one(
     seed: int,
     probe_directions: int,
 ) -> Classification:
+    if not (math.isfinite(loss) and math.isfinite(gradient_norm) and np.isfinite(eigenvalues).all()):
+        return _non_finite(loss, gradient_norm, eigenvalues, optimum)
     norm = float(theta.norm())
     loss_scale = max(landscape.loss_scale(), abs(loss))
     gradient_scale = loss_scale / max(1.0, norm)
@@ -237,6 +248,22 @@ def _classify_one(
         base.level = "second-order + Hessian kernel = symmetry directions (non-strict, Morse-Bott)"
         return base
     return _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
+
+
+def _non_finite(loss: float, gradient_norm: float, eigenvalues: np.ndarray, optimum: float | None) -> Classification:
+    what = [name for name, ok in (("loss", math.isfinite(loss)), ("gradient", math.isfinite(gradient_norm)),
+                                  ("Hessian", bool(np.isfinite(eigenvalues).all()))) if not ok]
+    return Classification(
+        kind=PointClass.NON_FINITE,
+        level=f"not classified: the {', '.join(what)} is not finite (loss {loss})",
+        loss=loss,
+        gradient_norm=gradient_norm,
+        hessian_min=float(eigenvalues[0]),
+        hessian_max=float(eigenvalues[-1]),
+        negative_count=0,
+        kernel_dimension=0,
+        optimum=optimum,
+    )
 
 
 def _inside(kernel: np.ndarray, flat: np.ndarray, tolerance: float) -> bool:

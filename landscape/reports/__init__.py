@@ -20,11 +20,15 @@ def write_report(results: Sequence[Path], out: Path) -> tuple[Path, int]:
     records = read_records(results)  # before the heavy imports: a bad file fails fast
     if not records:
         raise InvalidArgument(f"no records in {', '.join(str(p) for p in results)}; {FIX}")
-    from landscape.reports.html import render_report
+    from landscape.reports.html import RESULTS_NAME, render_report
+    from landscape.reports.records import locked
     from landscape.reports.views import theorem_views
 
     try:
-        index = render_report(records, out, [str(p) for p in results])
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with locked(Path(out) / RESULTS_NAME):  # the records read and the pages written agree
+            records = read_records(results)  # again: a concurrent writer may have appended
+            index = render_report(records, out, [str(p) for p in results])
     except OSError as exc:
         raise InvalidArgument(f"cannot write the report to {out}: {exc.strerror or exc}; pass a writable --out folder") from None
     return index, len(theorem_views(records))

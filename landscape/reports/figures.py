@@ -31,6 +31,7 @@ KIND_COLOURS = {
     "degenerate_saddle": "#6a1b9a",
     "second_order_stationary": "#ef6c00",
     "not_critical": "#9e9e9e",
+    "non_finite": "#000000",
 }
 
 

@@ -6,7 +6,8 @@ Security Policy that forbids scripts and any fetch, images are data URIs)::
     DIR/index.html                 one row per theorem, totals, seed / budget / device / versions
     DIR/theorem-<id>.html          statement, hypotheses, verdict, coverage, certificate, figures
     DIR/certificates/<id>.json     each certificate, so the page's replay command works
-    DIR/results.jsonl              the records the report was rendered from
+    DIR/results.jsonl              the records the report was rendered from (appended to,
+                                   never truncated: see :func:`keep_records`)
 
 Jinja2 autoescapes every value; the only unescaped HTML is the statement's, built by
 :mod:`landscape.reports.statement` from escaped prose and allow-listed MathML.
@@ -23,6 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from landscape.reports import figures
+from landscape.reports.records import keep_records
 from landscape.reports.slices import surroundings
 from landscape.reports.views import TheoremView, run_view, theorem_views
 
@@ -54,10 +56,11 @@ def number(value: Any, digits: int = 6) -> str:
 
 
 def render_report(records: list[dict[str, Any]], out: Path, sources: Sequence[str] = ()) -> Path:
-    """Write the report of ``records`` into ``out``; returns the index page's path."""
+    """Write the report of ``records`` into ``out``; returns the index page's path.  No code a
+    record names is run (see :mod:`landscape.reports.slices`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS_NAME).write_text("".join(json.dumps(r, allow_nan=False) + "\n" for r in records))
+    keep_records(records, out / RESULTS_NAME)
     views = theorem_views(records)
     for view in views:
         _write_certificate(view, out)

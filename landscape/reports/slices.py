@@ -4,7 +4,8 @@ The certificate's landscape spec is rebuilt (:func:`landscape_from_spec`) and th
 evaluated, in float64 batches, along lines through the point — the certified descent
 direction when the certificate has one, the Hessian's extreme eigenvectors, and random unit
 directions — and on the plane spanned by the first two of them.  Nothing from the original
-run is needed.
+run is needed.  A landscape built by user code is not rebuilt: a report runs no code that a
+record names, so such a certificate gets a note instead (its recorded figures still show).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from landscape.errors import LandscapeError
+from landscape.oracles.builders import CodePermission, allowing_code, user_code
 
 MAX_HESSIAN_PARAMS = 400  # full Hessians are formed at report time only up to this size
 LINE_POINTS = 121
@@ -71,8 +73,15 @@ class Surroundings:
 
 def surroundings(certificate: dict[str, Any], seed: int = 0) -> Surroundings:
     """Slices and spectrum around ``certificate["point"]``; never raises (see ``problem``)."""
+    named = user_code(certificate)
+    if named:
+        return Surroundings(problem=(
+            f"no slices or spectrum: the landscape is built by user code (@builder {named[0].get('name')} in "
+            f"{named[0].get('file')}) and a report runs no code; see them with `landscape replay --allow-code`"
+        ))
     try:
-        return _surroundings(certificate, seed)
+        with allowing_code(CodePermission(imported=False)):
+            return _surroundings(certificate, seed)
     except (LandscapeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         return Surroundings(problem=f"the landscape around the point could not be computed: {exc}")
 

@@ -52,7 +52,7 @@ def test_verify_and_pytest_produce_the_same_kind_of_report(tmp_path):
                 "--landscape-report", str(tmp_path / "pytest"))
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "report of 2 theorems (2 records)" in tests.stdout
-    assert sorted((tmp_path / "pytest" / ".workers").glob("*.jsonl"))  # written by the workers, merged after
+    assert not sorted((tmp_path / "pytest" / ".workers").glob("*.jsonl"))  # the workers' files, merged and removed
     for folder in ("cli", "pytest"):
         assert _verdicts(tmp_path / folder) == {IDS[0]: "refuted", IDS[1]: "refuted"}
     pages = sorted(p.name for p in (tmp_path / "cli").glob("*.html"))
@@ -129,5 +129,10 @@ def test_a_crashed_worker_loses_only_its_own_test(tmp_path):
     result = run("-m", "pytest", "-q", "-n", "1", "-p", "no:cacheprovider", "test_crash.py",
                  "--landscape-report", str(tmp_path / "report"), cwd=tmp_path)
     assert result.returncode == 1 and "crashed" in result.stdout, result.stdout + result.stderr
-    assert set(_verdicts(tmp_path / "report")) == {"kept-by-the-worker", "recorded-before-the-crash"}
+    verdicts = _verdicts(tmp_path / "report")
+    assert set(verdicts) == {"kept-by-the-worker", "recorded-before-the-crash", "test_crash.py::test_crashes"}
+    assert verdicts["test_crash.py::test_crashes"] == "error"  # the crash is a record, so the report shows it
     assert (tmp_path / "report" / "theorem-kept-by-the-worker.html").exists()
+    assert "test_crash.py::test_crashes (worker crashed)" in (tmp_path / "report" / "index.html").read_text()
+    page = next((tmp_path / "report").glob("theorem-test-crash-py-test-crashes-*.html")).read_text()
+    assert "worker gw0 crashed while running test_crash.py::test_crashes" in page
