@@ -12,12 +12,11 @@ of the machine, so the budgets' defaults are far above what any catalogue instan
 
 Memory.  :func:`dense_hessian_fits` says whether P x P Hessians may be formed at all, and
 :func:`require_memory` refuses, in one line that says how to proceed, a working set larger than
-:data:`MEMORY_LIMIT_BYTES` before it is allocated.
+:func:`memory_limit` before it is allocated.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import threading
@@ -34,9 +33,10 @@ from landscape.errors import InvalidArgument
 # 8 and width 16 on the standard budget) stay at or below it and keep the full spectrum.
 MATRIX_FREE_PARAMS = 2048
 # The most memory one stage's working set (dense Hessians of a chunk of points, a Lanczos basis)
-# may take; LANDSCAPE_MEMORY_GB overrides it.  A working set above it is refused up front rather
-# than left to the operating system's out-of-memory killer.
-MEMORY_LIMIT_BYTES = int(float(os.environ.get("LANDSCAPE_MEMORY_GB", "3")) * 2**30)
+# may take; the environment variable LANDSCAPE_MEMORY_GB overrides it.  A working set above it is
+# refused up front rather than left to the operating system's out-of-memory killer.
+MEMORY_LIMIT_BYTES = 3 * 2**30
+MEMORY_VARIABLE = "LANDSCAPE_MEMORY_GB"
 
 
 class InstanceTimedOut(BaseException):
@@ -101,15 +101,26 @@ def dense_hessian_fits(parameters: int) -> bool:
     return parameters <= MATRIX_FREE_PARAMS
 
 
+def memory_limit() -> float:
+    """Bytes a working set may take: ``LANDSCAPE_MEMORY_GB`` (GiB) when set, else :data:`MEMORY_LIMIT_BYTES`."""
+    text = os.environ.get(MEMORY_VARIABLE)
+    if text is None:
+        return float(MEMORY_LIMIT_BYTES)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InvalidArgument(f"{MEMORY_VARIABLE}={text!r} must be a positive number of GiB, e.g. {MEMORY_VARIABLE}=8")
+    return value * 2**30
+
+
 def require_memory(stage: str, needed_bytes: float, how: str) -> None:
-    """Refuse, before allocating, a ``stage`` whose working set exceeds :data:`MEMORY_LIMIT_BYTES`."""
-    if needed_bytes > MEMORY_LIMIT_BYTES:
+    """Refuse, before allocating, a ``stage`` whose working set exceeds :func:`memory_limit`."""
+    limit = memory_limit()
+    if needed_bytes > limit:
         raise InvalidArgument(
             f"{stage} needs about {needed_bytes / 2**30:.3g} GiB, more than the limit of "
-            f"{MEMORY_LIMIT_BYTES / 2**30:.3g} GiB (LANDSCAPE_MEMORY_GB); {how}"
+            f"{limit / 2**30:.3g} GiB ({MEMORY_VARIABLE}); {how}"
         )
 
-
-def gib(count: float) -> str:
-    """``count`` bytes in GiB, for messages."""
-    return f"{count / 2**30:.3g} GiB" if math.isfinite(count) else "inf GiB"

@@ -320,6 +320,18 @@ def test_the_production_bound_lets_a_few_directions_reach_the_highest_order():
     assert classify.HIGHER_ORDER_COST_BOUND // (2 ** (classify.MAX_TAYLOR_ORDER + 1) - 1) == 4
 
 
+@pytest.mark.parametrize("value", ["lots", "0", "-1", "inf"])
+def test_a_bad_memory_limit_is_one_line(monkeypatch, value):
+    monkeypatch.setenv("LANDSCAPE_MEMORY_GB", value)
+    with pytest.raises(InvalidArgument, match="LANDSCAPE_MEMORY_GB=.* must be a positive number of GiB"):
+        limits.require_memory("a stage", 1.0, "")
+
+
+def test_the_memory_limit_can_be_raised(monkeypatch):
+    monkeypatch.setenv("LANDSCAPE_MEMORY_GB", "1024")
+    limits.require_memory("a stage", 512 * 2**30, "")
+
+
 def test_the_dense_threshold_keeps_catalogue_sizes_dense():
     assert limits.dense_hessian_fits(2048) and not limits.dense_hessian_fits(2049)
     assert classify.LANCZOS_STEPS * 8 * 20865 * 3 < classify.LANCZOS_CHUNK_BYTES  # a 20k-parameter point fits a chunk

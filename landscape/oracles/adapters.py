@@ -7,9 +7,13 @@ Two adapters turn a user's definition into a :class:`~landscape.oracles.landscap
 * :func:`from_module` — a ``torch.nn.Module`` whose parameters are the point, data ``x`` (one row
   per sample), targets ``y``, and a loss of (prediction, y) (``"mse"`` by default).
 
-Both validate their data up front (finite numbers, consistent shapes) and evaluate the loss once,
-so a mistake is a one-line :class:`~landscape.errors.DataError` or
-:class:`~landscape.errors.InvalidArgument` rather than a failure deep inside a search.  Batched
+Both validate their data up front (finite numbers, no empty arrays, consistent shapes) and
+evaluate the loss at the origin and 8 fixed starts, which must give finite float64 values (an
+``int64`` or ``float32`` loss is refused, naming the user's function), so a mistake is a one-line
+:class:`~landscape.errors.DataError` or :class:`~landscape.errors.InvalidArgument` rather than a
+failure, or a hang, deep inside a search.  Above the dense threshold
+(:data:`~landscape.limits.MATRIX_FREE_PARAMS`) the harness asks only for Hessian-vector products,
+computed by reverse-over-reverse like :meth:`UserLandscape.hessian`.  Batched
 gradients, Hessians and Taylor coefficients come from ``torch.func`` (the loss must be written
 with torch operations: no ``.item()``, no Python ``if`` on tensor values).
 

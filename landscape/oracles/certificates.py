@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from landscape.errors import CertificateError, DataError, InvalidArgument
-from landscape.limits import MEMORY_LIMIT_BYTES
+from landscape.limits import memory_limit
 from landscape.oracles.builders import source_checks
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec, loss_at
@@ -403,11 +403,11 @@ def _check_replay_memory(data: dict[str, Any]) -> None:
     size = len(data["point"]) if isinstance(data.get("point"), list) else 0
     dense = sorted({str(e.get("name")) for e in data.get("checks", []) if isinstance(e, dict)} - MATRIX_FREE_CHECKS)
     if dense and size:
-        needed = DENSE_CHECK_MATRICES * 8.0 * size**2
-        if needed > MEMORY_LIMIT_BYTES:
+        needed, limit = DENSE_CHECK_MATRICES * 8.0 * size**2, memory_limit()
+        if needed > limit:
             raise CertificateError(
                 f"certificate's point has {size} parameters: its check {dense[0]!r} forms {size} x {size} matrices "
-                f"(about {needed / 2**30:.3g} GiB, more than the limit of {MEMORY_LIMIT_BYTES / 2**30:.3g} GiB); "
+                f"(about {needed / 2**30:.3g} GiB, more than the limit of {limit / 2**30:.3g} GiB); "
                 "replay it on a machine with more memory (LANDSCAPE_MEMORY_GB) or certify a smaller instance"
             )
 
