@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", type=Path, metavar="DIR",
         help="append to DIR/results.jsonl as theorems finish (records there are kept) and write an HTML report of them all in DIR",
     )
+    verify.add_argument(
+        "--instance-timeout", type=float, metavar="SECONDS",
+        help="wall-clock limit of one instance; past it the instance is inconclusive and the run goes on "
+        "(default per budget: quick 300, standard 1800, thorough 7200)",
+    )
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -136,8 +141,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except LandscapeError as exc:
         print(f"landscape: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"landscape: interrupted; {_kept_records(args)}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        where = f" {exc}" if str(exc) else ""
+        print(f"landscape: interrupted{where}; {_kept_records(args)}", file=sys.stderr)
         return 130
 
 
@@ -192,7 +198,9 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.userfiles import chosen_theorems
 
     device = resolve_device(args.device)
-    budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
+    budget = with_overrides(
+        budget_named(args.budget), instances=args.instances, restarts=args.restarts, instance_timeout=args.instance_timeout
+    )
     theorems = chosen_theorems(args.ids, args.file, args.variants)
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
@@ -319,6 +327,8 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
     parts = ["landscape verify"] + ([f"--file {args.file}"] if args.file else []) + [theorem_id]
     parts += [f"--seed {args.seed}", f"--budget {args.budget}"]
     parts += [f"--{name} {getattr(args, name)}" for name in ("instances", "restarts") if getattr(args, name) is not None]
+    if getattr(args, "instance_timeout", None) is not None:
+        parts.append(f"--instance-timeout {args.instance_timeout:g}")
     return " ".join(parts)
 
 

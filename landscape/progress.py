@@ -11,6 +11,16 @@ import sys
 from tqdm import tqdm
 
 DELAY_SECONDS = 2.0
+# A terminal that reports no width (a pseudo-terminal opened without a size) would get empty
+# bars from tqdm; this width is used instead.
+FALLBACK_COLUMNS = 100
+
+
+def _terminal_columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 0
 
 
 class ProgressBars:
@@ -28,7 +38,10 @@ class ProgressBars:
         if bar is None or bar.total != total or done < bar.n:
             if bar is not None:
                 bar.close()
-            bar = tqdm(total=total, desc=f"{self.label}: {stage}", delay=DELAY_SECONDS, leave=False, file=sys.stderr)
+            bar = tqdm(
+                total=total, desc=f"{self.label}: {stage}", delay=DELAY_SECONDS, leave=False, file=sys.stderr,
+                ncols=None if _terminal_columns() else FALLBACK_COLUMNS,
+            )
             self._bars[stage] = bar
         bar.update(done - bar.n)
 

@@ -53,6 +53,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--landscape-budget", default=None, help="budget for theorem verifications (quick, standard, thorough)")
     group.addoption("--landscape-seed", type=int, default=0, help="seed for theorem verifications (default 0)")
     group.addoption(
+        "--landscape-instance-timeout", type=float, default=None, metavar="SECONDS",
+        help="wall-clock limit of one instance (default: the budget's); past it the instance is inconclusive",
+    )
+    group.addoption(
         REPORT_OPTION, dest="landscape_report", default=None, metavar="DIR",
         help="record theorem verifications and write an HTML report to DIR (merged across xdist workers)",
     )
@@ -91,9 +95,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def selected_budget(config: pytest.Config):
     """The :class:`~landscape.budget.Budget` selected by the profile or ``--landscape-budget``."""
-    from landscape.budget import budget_named
+    from landscape.budget import budget_named, with_overrides
 
-    return budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
+    budget = budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
+    return with_overrides(budget, instance_timeout=config.getoption("landscape_instance_timeout", default=None))
 
 
 def certificate_folder(config: pytest.Config) -> Path:

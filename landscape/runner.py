@@ -16,6 +16,10 @@ Aggregation, by expectation:
   ``BaseException`` but ``KeyboardInterrupt`` counts: a property that calls ``sys.exit`` is an
   ``error``, and the run goes on to the next theorem.
 
+Each instance's check runs under the budget's time limit (``instance_timeout``,
+:func:`~landscape.limits.time_limit`): an instance past it is ``inconclusive`` with the reason,
+and the next instance is drawn.
+
 An :class:`~landscape.errors.InvalidArgument` (bad data, a malformed definition) is not a
 verdict but the harness refusing its input: it propagates, prefixed with the theorem id, so the
 CLI can say so in one line and exit 2.
@@ -35,6 +39,7 @@ from hypothesis.strategies import SearchStrategy
 
 from landscape.budget import Budget
 from landscape.errors import InvalidArgument, LandscapeError
+from landscape.limits import Deadline, InstanceTimedOut, time_limit
 from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
@@ -87,15 +92,39 @@ def _verify(
     progress: Callable[[str, int, int], None] | None,
 ) -> VerificationResult:
     samples = Samples()
+    deadlines: list[Deadline] = []
+
+    def limited_progress(stage: str, done: int, total: int) -> None:
+        """The engine's progress callback, and where a cooperative time limit is checked."""
+        if deadlines:
+            deadlines[-1].check()
+        if progress is not None:
+            progress(stage, done, total)
+
     context = Context(
-        budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
+        budget=budget, seed=seed, device=device, progress=limited_progress, samples=samples, theorem_id=theorem.id
     )
     coverage = Coverage(headline=theorem.headline)
     witnesses: list[Evidence] = []
     undecided: list[Evidence] = []
 
+    def judged(instance: object) -> Evidence:
+        """The check of one instance under the budget's time limit."""
+        try:
+            with time_limit(budget.instance_timeout) as deadline:
+                deadlines.append(deadline)
+                try:
+                    return theorem.check(instance, context)
+                finally:
+                    deadlines.pop()
+        except InstanceTimedOut as stopped:
+            return Evidence(
+                Outcome.INCONCLUSIVE,
+                f"an instance {stopped} (raise it with --instance-timeout SECONDS, or use smaller instances)",
+            )
+
     def body(instance: object) -> None:
-        evidence = theorem.check(instance, context)
+        evidence = judged(instance)
         if not isinstance(evidence, Evidence):
             raise TypeError(f"the check of {theorem.id} returned {type(evidence).__name__}, not Evidence")
         evidence = _undecided_if_mostly_non_finite(evidence)

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from landscape.theorems.model import Theorem
 
 TUTORIAL = "docs/tutorial.md"
+# A file still importing after this long is named on stderr, so a slow or blocked import (top-level
+# code that trains, downloads or sleeps) is not a silent hang.
+IMPORT_NOTICE_SECONDS = 1.0
 
 
 def import_file(path: Path | str) -> ModuleType:
@@ -50,6 +54,9 @@ def import_file(path: Path | str) -> ModuleType:
     if str(resolved.parent) not in sys.path:
         sys.path.insert(0, str(resolved.parent))
     sys.modules[name] = module
+    notice = threading.Timer(IMPORT_NOTICE_SECONDS, _say_still_importing, (path,))
+    notice.daemon = True
+    notice.start()
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:
@@ -57,10 +64,16 @@ def import_file(path: Path | str) -> ModuleType:
         if isinstance(exc, LandscapeError):
             raise type(exc)(f"{path.name}: {exc}") from None
         if isinstance(exc, KeyboardInterrupt):
-            raise
+            raise KeyboardInterrupt(f"while importing {path}") from None
         # SystemExit too: a file that exits on import is refused, it does not end the run
         raise InvalidArgument(f"{path} does not import: {_describe(exc, resolved)}; fix the file and run again") from None
+    finally:
+        notice.cancel()
     return module
+
+
+def _say_still_importing(path: Path) -> None:
+    print(f"landscape: importing {path} (its top-level code is still running; Ctrl-C stops it) ...", file=sys.stderr, flush=True)
 
 
 def already_imported(resolved: Path) -> ModuleType | None:

@@ -7,9 +7,13 @@ Two adapters turn a user's definition into a :class:`~landscape.oracles.landscap
 * :func:`from_module` — a ``torch.nn.Module`` whose parameters are the point, data ``x`` (one row
   per sample), targets ``y``, and a loss of (prediction, y) (``"mse"`` by default).
 
-Both validate their data up front (finite numbers, consistent shapes) and evaluate the loss once,
-so a mistake is a one-line :class:`~landscape.errors.DataError` or
-:class:`~landscape.errors.InvalidArgument` rather than a failure deep inside a search.  Batched
+Both validate their data up front (finite numbers, no empty arrays, consistent shapes) and
+evaluate the loss at the origin and 8 fixed starts, which must give finite float64 values (an
+``int64`` or ``float32`` loss is refused, naming the user's function), so a mistake is a one-line
+:class:`~landscape.errors.DataError` or :class:`~landscape.errors.InvalidArgument` rather than a
+failure, or a hang, deep inside a search.  Above the dense threshold
+(:data:`~landscape.limits.MATRIX_FREE_PARAMS`) the harness asks only for Hessian-vector products,
+computed by reverse-over-reverse like :meth:`UserLandscape.hessian`.  Batched
 gradients, Hessians and Taylor coefficients come from ``torch.func`` (the loss must be written
 with torch operations: no ``.item()``, no Python ``if`` on tensor values).
 
@@ -21,6 +25,7 @@ function's file, name and arguments (see :mod:`landscape.oracles.builders`).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,7 +36,7 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.builders import origin_spec
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.oracles.landscapes import DTYPE, HESSIAN_CHUNK_BYTES, Landscape
 from landscape.oracles.optimum import Optimum, register_optimum
 
 FINITE_HINT = "a generator should draw finite numbers, e.g. st.floats(allow_nan=False, allow_infinity=False)"
@@ -54,6 +59,25 @@ def finite_array(name: str, value: Any) -> np.ndarray:
             f"remove or impute non-finite values ({FINITE_HINT})"
         )
     return array
+
+
+def nonempty_array(name: str, value: Any) -> np.ndarray:
+    """:func:`finite_array`, refusing an array with no entries (a loss of no data is constant)."""
+    array = finite_array(name, value)
+    if array.size == 0:
+        raise DataError(f"{name} is empty (shape {array.shape}); pass at least one sample")
+    return array
+
+
+def function_name(function: Any) -> str:
+    """``name (file.py:LINE)`` of a user's function, for messages that point at the user's code."""
+    target = getattr(function, "__func__", function)
+    name = getattr(target, "__qualname__", None) or type(target).__name__
+    try:
+        file, line = inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        return f"`{name}`"
+    return f"`{name}` ({file.rsplit('/', 1)[-1] if file else '?'}:{line})"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -88,7 +112,7 @@ class UserLandscape(Landscape):
         if not isinstance(data, Mapping):
             raise DataError(f"data must be a mapping of names to arrays, not {type(data).__name__}")
         self.n_params = n_params
-        self.data = {str(name): finite_array(f"data[{name!r}]", value) for name, value in data.items()}
+        self.data = {str(name): nonempty_array(f"data[{name!r}]", value) for name, value in data.items()}
         self._optimum_spec = optimum
         self._init_scale = float(init_scale)
         self._flat = flat_directions
@@ -96,7 +120,7 @@ class UserLandscape(Landscape):
         self.origin: dict[str, Any] | None = None
         self._tensors("cpu")
         self._validate()
-        self._scale = self._checked_scale(loss_scale)
+        self._scale = self._checked_scale(loss_scale, self._trial_losses())
 
     def _validate(self) -> None:
         """Checks of the data against the definition, before the loss is first evaluated."""
@@ -118,31 +142,65 @@ class UserLandscape(Landscape):
         """Reverse-over-reverse: the gradient's backward pass along each unit vector, batched
         (``is_grads_batched``); symmetrised.  Unlike the base class's forward-over-reverse, this
         never evaluates the loss inside a ``torch.func`` transform, where the data cache of
-        :meth:`_tensors` must not be filled.  (The gradient is the base class's.)"""
+        :meth:`_tensors` must not be filled.  (The gradient is the base class's.)  The unit
+        vectors go in blocks whose batched backward pass stays near ``HESSIAN_CHUNK_BYTES``."""
+        batch, size = theta.shape
+        block = max(1, HESSIAN_CHUNK_BYTES // max(1, 8 * batch * size * theta.element_size()))
         with torch.enable_grad():
             point = theta.detach().requires_grad_(True)
             gradient = torch.autograd.grad(self.loss(point).sum(), point, create_graph=True)[0]
-            size = point.shape[1]
-            basis = torch.eye(size, dtype=point.dtype, device=point.device).unsqueeze(1).expand(size, point.shape[0], size)
-            rows = torch.autograd.grad(gradient, point, basis, is_grads_batched=True)[0].transpose(0, 1)
-        return 0.5 * (rows + rows.transpose(-1, -2)).detach()
+            eye = torch.eye(size, dtype=point.dtype, device=point.device)
+            parts = []
+            for first in range(0, size, block):
+                basis = eye[first : first + block].unsqueeze(1).expand(-1, batch, size)
+                parts.append(torch.autograd.grad(gradient, point, basis, is_grads_batched=True, retain_graph=True)[0].detach())
+            rows = torch.cat(parts).transpose(0, 1)
+        return 0.5 * (rows + rows.transpose(-1, -2))
+
+    def hessian_vector_products(self, theta: Tensor, vectors: Tensor) -> Tensor:
+        """H(theta_b) v_b for every row b by reverse-over-reverse (no ``torch.func`` transform,
+        for the reason :meth:`hessian` gives); ``(B, P)``, O(B P) memory."""
+        with torch.enable_grad():
+            point = theta.detach().requires_grad_(True)
+            gradient = torch.autograd.grad(self.loss(point).sum(), point, create_graph=True)[0]
+            return torch.autograd.grad(gradient, point, vectors.detach())[0].detach()
 
     # -- what the classifier and the certificates need -------------------------------------
 
     def loss_scale(self) -> float:
         return self._scale
 
-    def _checked_scale(self, loss_scale: float | None) -> float:
+    def _checked_scale(self, loss_scale: float | None, values: Tensor) -> float:
         """The user's ``loss_scale``, or the mean |loss| over the origin and 8 fixed random starts."""
         if loss_scale is not None:
             if not (isinstance(loss_scale, (int, float)) and math.isfinite(loss_scale) and loss_scale > 0):
                 raise InvalidArgument(f"loss_scale={loss_scale!r} must be a positive finite number")
             return float(loss_scale)
+        typical = float(values.abs().mean())
+        if not math.isfinite(typical):
+            raise DataError(
+                f"the mean |loss| over the trial points overflows float64 ({typical}); rescale the data "
+                "(e.g. standardise it) or pass loss_scale"
+            )
+        return max(typical, float(np.finfo(np.float64).tiny))
+
+    def _trial_losses(self) -> Tensor:
+        """The loss at the origin and at 8 fixed random starts, all finite, or a one-line refusal.
+
+        A loss that is already infinite or NaN where the search starts (data of magnitude 1e200
+        overflow float64 once squared) gives the search nothing to descend and the tolerances no
+        scale, so such data are refused before any work starts."""
         points = torch.cat([torch.zeros(1, self.n_params, dtype=DTYPE), self.random_points(8, torch.Generator().manual_seed(0))])
         values = self._trial(points)
-        finite = values[torch.isfinite(values)].abs()
-        typical = float(finite.mean()) if finite.numel() else 1.0
-        return max(typical, float(np.finfo(np.float64).tiny))
+        bad = ~torch.isfinite(values)
+        if bool(bad.any()):
+            largest = max((float(np.abs(a).max()) for a in self.data.values()), default=0.0)
+            raise DataError(
+                f"the loss is {float(values[bad][0])} at {int(bad.sum())} of {len(values)} trial points (the origin and "
+                f"8 random starts; the data's largest magnitude is {largest:.3g}); rescale the data (e.g. standardise it) "
+                "so that the loss is finite where the search starts"
+            )
+        return values
 
     def _trial(self, points: Tensor) -> Tensor:
         """Evaluate the loss once, turning shape and batching mistakes into one-line errors."""
@@ -161,7 +219,17 @@ class UserLandscape(Landscape):
                 f"the loss must return a scalar for one point, but returned shape {tuple(values.shape[1:])}; "
                 "reduce it (e.g. with .sum() or .mean())"
             )
+        if values.dtype != DTYPE:
+            raise InvalidArgument(
+                f"the loss {self.definition_name()} returns {values.dtype}, not torch.float64; the harness differentiates "
+                "and certifies in float64: compute the loss in float64 from theta and the data (they are float64; drop "
+                "casts such as .float(), .long() or dtype=torch.float32)"
+            )
         return values
+
+    def definition_name(self) -> str:
+        """The user's function that defines the loss, as ``name (file.py:LINE)``."""
+        return "function"
 
     def optimum(self) -> Optimum | None:
         """The closed-form global optimum the user gave, if any."""
@@ -205,6 +273,9 @@ class FunctionLandscape(UserLandscape):
     def loss_single(self, theta: Tensor) -> Tensor:
         return self._function(theta, self._tensors(theta.device))
 
+    def definition_name(self) -> str:
+        return function_name(self._function)
+
 
 class ModuleLandscape(UserLandscape):
     """A torch module with data and a loss of (prediction, target); see :func:`from_module`."""
@@ -218,7 +289,7 @@ class ModuleLandscape(UserLandscape):
         if not self._names:
             raise InvalidArgument("the module has no parameters; the point of a landscape is its parameters")
         self._criterion = _criterion(loss)
-        xs, ys = finite_array("x", x), finite_array("y", y)
+        xs, ys = nonempty_array("x", x), nonempty_array("y", y)
         if xs.ndim == 0 or ys.ndim == 0 or xs.shape[0] != ys.shape[0]:
             raise DataError(
                 f"x has shape {xs.shape} and y has shape {ys.shape}: pass one row per sample in both "
@@ -254,6 +325,11 @@ class ModuleLandscape(UserLandscape):
     def loss_single(self, theta: Tensor) -> Tensor:
         data = self._tensors(theta.device)
         return self._criterion(self._predict(theta, data["x"]), data["y"])
+
+    def definition_name(self) -> str:
+        if self._criterion is not _mean_squared_error:
+            return function_name(self._criterion)
+        return f"'mse' of the module {type(self._module).__name__} (its forward: {function_name(type(self._module).forward)})"
 
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         """Each parameter tensor scaled by 1/sqrt(fan-in) (its last dimension), times ``init_scale``."""

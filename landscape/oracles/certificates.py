@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from landscape.errors import CertificateError, DataError, InvalidArgument
+from landscape.limits import memory_limit
 from landscape.oracles.builders import CodePermission, allowing_code, source_checks
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec, loss_at
@@ -291,13 +293,46 @@ def _check_exact_hessian(landscape: Landscape, point: np.ndarray, tol: Tolerance
 # ----------------------------------------------------------------------------------------
 
 
+# Limits checked before a certificate is parsed or replayed, so that a malformed or hostile file
+# is one line rather than a RecursionError or an allocation the machine cannot make.  Certificates
+# the harness writes nest at most ~6 deep (checks -> args -> lists of lists) and hold one point.
+MAX_CERTIFICATE_BYTES = 256 * 2**20
+MAX_NESTING = 32
+# Checks that need only O(P) memory at P parameters (matrix-free above the dense threshold); any
+# other check may form P x P matrices, a few at once: DENSE_CHECK_MATRICES of them are budgeted.
+MATRIX_FREE_CHECKS = frozenset({"classification", "loss", "optimum", "descent", "curvature", "better-point"})
+DENSE_CHECK_MATRICES = 8
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text`` (strings skipped), in one pass."""
+    brackets = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    depth = deepest = 0
+    for char in re.findall(r"[\[\]{}]", brackets):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def read_certificate(path: Path | str) -> dict[str, Any]:
     """Parse and validate a certificate file; any problem is a one-line CertificateError."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_CERTIFICATE_BYTES:
+            raise CertificateError(
+                f"certificate {path} is {size / 2**20:.0f} MiB, more than {MAX_CERTIFICATE_BYTES // 2**20} MiB; "
+                "it is not one the harness wrote: write it again with `landscape verify`"
+            )
         text = path.read_text()
     except OSError as exc:
         raise CertificateError(f"cannot read certificate {path}: {exc.strerror}; check the path") from None
+    depth = _nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise CertificateError(
+            f"certificate {path} nests arrays or objects {depth} deep, more than {MAX_NESTING}; "
+            "it is not one the harness wrote: write it again with `landscape verify`"
+        )
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -305,6 +340,8 @@ def read_certificate(path: Path | str) -> dict[str, Any]:
             f"certificate {path} is not valid JSON ({exc.msg} at line {exc.lineno}); "
             "it may be truncated: write it again with `landscape verify`"
         ) from None
+    except RecursionError:
+        raise CertificateError(f"certificate {path} nests too deep to parse; write it again with `landscape verify`") from None
     except ValueError as exc:
         raise CertificateError(f"certificate {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -354,6 +391,7 @@ def replay_data(data: dict[str, Any], permission: CodePermission | None = None) 
 
     importlib.import_module("landscape.theorems")  # registers every landscape family and check
 
+    _check_replay_memory(data)
     with allowing_code(permission or CodePermission()):
         try:
             results = source_checks(data["landscape"])
@@ -373,6 +411,20 @@ def replay_data(data: dict[str, Any], permission: CodePermission | None = None) 
         results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
     results.append(rigour_check(data))
     return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
+
+
+def _check_replay_memory(data: dict[str, Any]) -> None:
+    """Refuse, before any landscape is built, a replay whose dense checks cannot fit in memory."""
+    size = len(data["point"]) if isinstance(data.get("point"), list) else 0
+    dense = sorted({str(e.get("name")) for e in data.get("checks", []) if isinstance(e, dict)} - MATRIX_FREE_CHECKS)
+    if dense and size:
+        needed, limit = DENSE_CHECK_MATRICES * 8.0 * size**2, memory_limit()
+        if needed > limit:
+            raise CertificateError(
+                f"certificate's point has {size} parameters: its check {dense[0]!r} forms {size} x {size} matrices "
+                f"(about {needed / 2**30:.3g} GiB, more than the limit of {limit / 2**30:.3g} GiB); "
+                "replay it on a machine with more memory (LANDSCAPE_MEMORY_GB) or certify a smaller instance"
+            )
 
 
 def rigour_check(data: dict[str, Any]) -> CheckResult:

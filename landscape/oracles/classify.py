@@ -22,6 +22,16 @@ Classes, tested in this order, all in float64:
    this class from a minimum.
 7. ``second_order_stationary`` — none of the above could be shown: reported, never promoted.
 
+Above :data:`~landscape.limits.MATRIX_FREE_PARAMS` parameters no P x P Hessian is formed: the
+spectrum is replaced by the Ritz pairs of :data:`LANCZOS_STEPS` Lanczos iterations on
+Hessian-vector products (:func:`~landscape.oracles.spectrum.lanczos_ritz`).  A negative Ritz
+value proves a negative eigenvalue (Ritz values lie inside the spectrum) and its Ritz vector is
+the saddle's certified direction; a positive smallest Ritz value is an estimate, not a bound, and
+the class ``local_minimum`` says so in its level (``Lanczos estimate``).  The index and kernel
+dimension are counted among the Ritz values (lower bounds), the kernel used by the higher-order
+test is spanned by the Ritz vectors of near-zero Ritz values, and the Morse-Bott test, which
+needs the whole kernel, is not attempted.
+
 Tolerances are relative (see :class:`Tolerances`); the scales are
 ``loss_scale = max(landscape.loss_scale(), |f|)``,
 ``gradient_scale = loss_scale / max(1, ||x||)`` and
@@ -32,13 +42,16 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from landscape.limits import dense_hessian_fits, require_memory
 from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.oracles.spectrum import lanczos_ritz
 
 
 class PointClass(str, enum.Enum):
@@ -96,7 +109,9 @@ class Classification:
         level: what the class rests on (e.g. ``second-order``, ``higher-order (order 3)``,
             ``value equals closed-form optimum``).
         loss, gradient_norm: at the point.
-        hessian_min, hessian_max: extreme Hessian eigenvalues.
+        hessian_min, hessian_max: extreme Hessian eigenvalues (extreme Ritz values when
+            matrix-free; NaN there for a point whose class needs no curvature, which is then
+            not computed).
         negative_count: eigenvalues below -tolerance (the index).
         kernel_dimension: eigenvalues within tolerance of zero.
         optimum: global optimum used, if any; ``gap`` = loss - optimum.
@@ -144,6 +159,13 @@ class Classification:
 
 
 MAX_TAYLOR_ORDER = 8
+# The higher-order test's cost bound, in loss-evaluation equivalents: without a closed form the
+# k-th directional derivative is k nested forward-mode passes (about 2^k evaluations), so one
+# direction taken to order 8 costs 511 (about 5 s of nested passes even for a one-line loss on a
+# 2-core machine) and a direction of a closed-form family costs 1.  The bound lets 4 directions
+# reach order 8, or 64 reach order 4 (the catalogue's degenerate saddles show at orders 3-4 in
+# the first few), and stops the test deterministically, long before it becomes a hang.
+HIGHER_ORDER_COST_BOUND = 4 * (2 ** (MAX_TAYLOR_ORDER + 1) - 1)
 CLASSIFY_CHUNK_BYTES = 512 * 2**20  # Hessians + eigenvectors held at once by classify_batch
 # The perturbation test counts a drop below f(x) - ROUNDING_MARGIN * eps * loss_scale: anything
 # smaller could be rounding in the loss evaluation itself.  Lower loss at radius r only shows
@@ -153,6 +175,11 @@ ROUNDING_MARGIN = 100.0
 # these fractions of the loss scale, the smallest still 1e4 above the descent tolerance.
 PREDICTED_DROPS = np.geomspace(1e-2, 1e-8, 7)
 PERTURBATION_RADII = (1e-2, 3e-3, 1e-3)
+# Matrix-free classification: Lanczos iterations per point (the Krylov basis is LANCZOS_STEPS x P
+# float64 per point; 64 Ritz pairs resolve the extreme eigenvalues of the catalogue's spectra and
+# of an MLP's Hessian far beyond what the tolerances need), and the memory of one chunk of points.
+LANCZOS_STEPS = 64
+LANCZOS_CHUNK_BYTES = 256 * 2**20
 
 
 def classify(
@@ -174,30 +201,85 @@ def classify_batch(
     tolerances: Tolerances = Tolerances(),
     seed: int = 0,
     probe_directions: int = 64,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Classification]:
     """Classify every row of ``points``; gradients, Hessians and spectra are batched, in chunks
-    whose Hessians and eigenvectors take at most :data:`CLASSIFY_CHUNK_BYTES`."""
+    whose Hessians and eigenvectors take at most :data:`CLASSIFY_CHUNK_BYTES` (matrix-free above
+    the dense threshold: Lanczos bases within :data:`LANCZOS_CHUNK_BYTES`); ``progress`` hears
+    ``("classification", done, total)``."""
     theta = torch.as_tensor(np.asarray(points, dtype=np.float64), dtype=DTYPE)
-    chunk = max(1, CLASSIFY_CHUNK_BYTES // (2 * 8 * max(1, landscape.n_params) ** 2))
+    size = max(1, landscape.n_params)
+    dense = dense_hessian_fits(size)
+    per_point = 2 * 8 * size**2 if dense else 3 * 8 * LANCZOS_STEPS * size
+    require_memory(f"classifying one point of {size} parameters", per_point, "use a smaller model")
+    chunk = max(1, (CLASSIFY_CHUNK_BYTES if dense else LANCZOS_CHUNK_BYTES) // per_point)
     results = []
     for first in range(0, theta.shape[0], chunk):
         part = theta[first : first + chunk]
         losses = landscape.loss(part).numpy()
         grads = landscape.gradient(part).norm(dim=1).numpy()
-        hessians = landscape.hessian(part)
-        finite = torch.isfinite(hessians).flatten(1).all(dim=1)
-        # LAPACK fails on a NaN matrix (for the whole batch): such points are non_finite anyway
-        eigenvalues, eigenvectors = torch.linalg.eigh(torch.where(finite[:, None, None], hessians, torch.zeros_like(hessians)))
-        eigenvalues = torch.where(finite[:, None], eigenvalues, torch.full_like(eigenvalues, float("nan")))
+        if dense:
+            spectrum = _dense_spectrum(landscape, part)
+        else:
+            spectrum = _lanczos_spectrum(landscape, part, seed + first, _needs_curvature(landscape, part, losses, grads, optimum, tolerances))
         for offset in range(part.shape[0]):
+            if progress is not None:
+                progress("classification", first + offset, theta.shape[0])
+            values, vectors, note = spectrum[offset]
             results.append(
                 _classify_one(
                     landscape, part[offset], float(losses[offset]), float(grads[offset]),
-                    eigenvalues[offset].numpy(), eigenvectors[offset].numpy(), optimum, tolerances,
-                    seed + first + offset, probe_directions,
+                    values, vectors, optimum, tolerances, seed + first + offset, probe_directions, note,
                 )
             )
     return results
+
+
+Spectrum = tuple[np.ndarray, np.ndarray, str]  # eigenvalues ascending, eigenvectors as columns, how
+NOT_COMPUTED = "not computed"  # the matrix-free path's note for a point whose class needs no curvature
+
+
+def _dense_spectrum(landscape: Landscape, part: torch.Tensor) -> list[Spectrum]:
+    hessians = landscape.hessian(part)
+    finite = torch.isfinite(hessians).flatten(1).all(dim=1)
+    # LAPACK fails on a NaN matrix (for the whole batch): such points are non_finite anyway
+    eigenvalues, eigenvectors = torch.linalg.eigh(torch.where(finite[:, None, None], hessians, torch.zeros_like(hessians)))
+    eigenvalues = torch.where(finite[:, None], eigenvalues, torch.full_like(eigenvalues, float("nan")))
+    return [(eigenvalues[i].numpy(), eigenvectors[i].numpy(), "") for i in range(part.shape[0])]
+
+
+def _needs_curvature(
+    landscape: Landscape, part: torch.Tensor, losses: np.ndarray, grads: np.ndarray, optimum: float | None, tol: Tolerances
+) -> np.ndarray:
+    """Which points reach the second-order tests: critical, and not already global minima by
+    value (the first two tests of :func:`_classify_one` need no Hessian; the matrix-free path
+    skips the Lanczos iterations of the others)."""
+    loss_scale = np.maximum(landscape.loss_scale(), np.abs(losses))
+    gradient_scale = loss_scale / np.maximum(1.0, part.norm(dim=1).numpy())
+    critical = grads <= tol.gradient * gradient_scale
+    if optimum is None:
+        return critical
+    return critical & ~(losses - optimum <= tol.loss * loss_scale)
+
+
+def _lanczos_spectrum(landscape: Landscape, part: torch.Tensor, seed: int, needed: np.ndarray) -> list[Spectrum]:
+    """Ritz pairs of the Hessians of the ``needed`` points from Hessian-vector products (see the
+    module doc); the other points get NaN curvature (not computed: their class needs none)."""
+    out: list[Spectrum] = [(np.full(1, np.nan), np.zeros((part.shape[1], 0)), NOT_COMPUTED) for _ in range(part.shape[0])]
+    rows = np.flatnonzero(needed)
+    if rows.size == 0:
+        return out
+    points = part[torch.as_tensor(rows)]
+
+    def hvp(vectors: torch.Tensor) -> torch.Tensor:
+        return landscape.hessian_vector_products(points, vectors)
+
+    generator = torch.Generator().manual_seed(seed)
+    values, vectors, residuals = lanczos_ritz(hvp, points.shape[0], points.shape[1], LANCZOS_STEPS, generator)
+    for i, row in enumerate(rows):
+        note = f"Lanczos estimate: {values.shape[1]} Ritz pairs, residual of the smallest {float(residuals[i, 0]):.2g}"
+        out[row] = (values[i].numpy(), vectors[i].numpy(), note)
+    return out
 
 
 def _classify_one(
@@ -211,13 +293,18 @@ def _classify_one(
     tol: Tolerances,
     seed: int,
     probe_directions: int,
+    estimate: str = "",
 ) -> Classification:
-    if not (math.isfinite(loss) and math.isfinite(gradient_norm) and np.isfinite(eigenvalues).all()):
+    """``estimate`` is empty for a full spectrum, else how the Ritz pairs standing in for it were
+    found (matrix-free; see the module docstring)."""
+    curvature_finite = estimate == NOT_COMPUTED or np.isfinite(eigenvalues).all()
+    if not (math.isfinite(loss) and math.isfinite(gradient_norm) and curvature_finite):
         return _non_finite(loss, gradient_norm, eigenvalues, optimum)
     norm = float(theta.norm())
     loss_scale = max(landscape.loss_scale(), abs(loss))
     gradient_scale = loss_scale / max(1.0, norm)
-    hessian_scale = max(float(np.abs(eigenvalues).max()), loss_scale / max(1.0, norm**2))
+    largest = float(np.abs(eigenvalues).max())
+    hessian_scale = max(largest, loss_scale / max(1.0, norm**2)) if np.isfinite(largest) else float("nan")
     zero = tol.eigenvalue * hessian_scale
     base = Classification(
         kind=PointClass.NOT_CRITICAL,
@@ -240,10 +327,12 @@ def _classify_one(
         return _strict_saddle(landscape, theta, base, eigenvectors[:, 0], tol)
     if eigenvalues[0] > zero:
         base.kind, base.level = PointClass.LOCAL_MINIMUM, "second-order (strict: Hessian positive definite)"
+        if estimate:
+            base.level = f"second-order (strict: smallest Ritz value positive; {estimate}, not a bound)"
         return base
     kernel = eigenvectors[:, np.abs(eigenvalues) <= zero]
     flat = landscape.flat_directions(theta.numpy())
-    if flat is not None and _inside(kernel, flat, tol.subspace):
+    if not estimate and flat is not None and _inside(kernel, flat, tol.subspace):
         base.kind = PointClass.LOCAL_MINIMUM
         base.level = "second-order + Hessian kernel = symmetry directions (non-strict, Morse-Bott)"
         return base
@@ -329,12 +418,18 @@ def _higher_order(
     if kernel.shape[1] > 1:  # in a one-dimensional kernel the basis vector is the only direction
         candidates += [kernel @ rng.standard_normal(kernel.shape[1]) for _ in range(probe_directions)]
     coefficient_floor = tol.descent * base.scales["loss"]
-    for raw in candidates:
+    spent = 0
+    for tried, raw in enumerate(candidates):
         length = np.linalg.norm(raw)
         if length < 1e-8:
             continue
+        affordable = _affordable_order(landscape, HIGHER_ORDER_COST_BOUND - spent)
+        if affordable < 3:
+            stopped = f"higher-order test stopped by its cost bound after {tried} of {len(candidates)} directions"
+            return _perturbation(landscape, theta, base, tol, rng, stopped)
         d = torch.as_tensor(raw / length, dtype=DTYPE)
-        order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, MAX_TAYLOR_ORDER)
+        order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, affordable)
+        spent += _taylor_cost(landscape, len(taylor) - 1)
         if order is None or order < 3:
             continue
         descends = taylor[order] < 0 or order % 2 == 1
@@ -348,6 +443,19 @@ def _higher_order(
             base.descent_steps, base.descent_losses = steps, values
             return base
     return _perturbation(landscape, theta, base, tol, rng)
+
+
+def _taylor_cost(landscape: Landscape, order: int) -> int:
+    """Loss-evaluation equivalents of the Taylor coefficients c_0..c_order along one direction."""
+    return 1 if landscape.exact_taylor else 2 ** (order + 1) - 1
+
+
+def _affordable_order(landscape: Landscape, remaining: int) -> int:
+    """The highest order (at most :data:`MAX_TAYLOR_ORDER`) whose coefficients fit ``remaining``."""
+    order = MAX_TAYLOR_ORDER
+    while order > 0 and _taylor_cost(landscape, order) > remaining:
+        order -= 1
+    return order
 
 
 PERTURBATION_STEPS = 200
@@ -375,7 +483,8 @@ def _projected_descent(landscape: Landscape, centre: torch.Tensor, point: torch.
 
 
 def _perturbation(
-    landscape: Landscape, theta: torch.Tensor, base: Classification, tol: Tolerances, rng: np.random.Generator
+    landscape: Landscape, theta: torch.Tensor, base: Classification, tol: Tolerances, rng: np.random.Generator,
+    note: str = "",
 ) -> Classification:
     """Lower loss at every radius of a shrinking sequence, by projected descent in a ball."""
     threshold = base.loss - ROUNDING_MARGIN * float(np.finfo(np.float64).eps) * base.scales["loss"]
@@ -398,5 +507,5 @@ def _perturbation(
         base.descent_steps, base.descent_losses = found, best_losses
     else:
         base.kind = PointClass.SECOND_ORDER_STATIONARY
-        base.level = "second-order stationary; neither descent nor flatness shown"
+        base.level = "second-order stationary; neither descent nor flatness shown" + (f" ({note})" if note else "")
     return base

@@ -211,9 +211,18 @@ class DeepLinear(Landscape):
                 "pass one column per sample in both"
             )
         n = self.x.shape[1]
-        self.sxx = self.x @ self.x.T / n
-        self.syx = self.y @ self.x.T / n
-        self.syy = self.y @ self.y.T / n
+        if n == 0:
+            raise DataError(f"X and Y have no samples (shapes {self.x.shape} and {self.y.shape}); pass at least one column")
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.sxx = self.x @ self.x.T / n
+            self.syx = self.y @ self.x.T / n
+            self.syy = self.y @ self.y.T / n
+        if not all(np.isfinite(m).all() for m in (self.sxx, self.syx, self.syy)):
+            largest = max(float(np.abs(self.x).max()), float(np.abs(self.y).max()))
+            raise DataError(
+                f"the covariances of X and Y overflow float64 (largest entry {largest:.3g}); rescale the data "
+                "(e.g. standardise it)"
+            )
         self.shapes = [(widths[i + 1], widths[i]) for i in range(len(widths) - 1)]
         self.n_params = sum(a * b for a, b in self.shapes)
         # Built here, outside any torch.func transform: a tensor cached from inside one escapes it.

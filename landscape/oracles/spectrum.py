@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 HVP = Callable[[Tensor], Tensor]  # (B, P) -> (B, P): v_b -> H_b v_b
+BREAKDOWN = 1e-12  # a Lanczos coupling below this times the largest |alpha| is an invariant subspace
 
 
 def lanczos_extremes(hvp: HVP, batch: int, size: int, steps: int, generator: torch.Generator, dtype=torch.float64) -> tuple[Tensor, Tensor]:
@@ -56,3 +57,47 @@ def power_iteration_top(hvp: HVP, size: int, generator: torch.Generator, max_ite
             return new, iteration
         value = new
     return float(value), max_iterations
+
+
+def lanczos_ritz(hvp: HVP, batch: int, size: int, steps: int, generator: torch.Generator, dtype=torch.float64) -> tuple[Tensor, Tensor, Tensor]:
+    """Every Ritz pair after ``steps`` Lanczos iterations (full reorthogonalisation), per row.
+
+    Returns ``(values (B, k), vectors (B, P, k), residuals (B, k))``, values ascending; the
+    residual of a pair is ||H y - theta y|| = |beta_k| |s_k| (s the tridiagonal's eigenvector),
+    so each Ritz value lies within its residual of a true eigenvalue of H (for a symmetric H;
+    nothing says it is the smallest or largest one: Ritz values lie inside the spectrum).
+    Memory: the ``(B, k, P)`` basis, nothing of size P x P.
+    """
+    steps = min(steps, size)
+    basis = torch.zeros(batch, steps, size, dtype=dtype)
+    alphas = torch.zeros(batch, steps, dtype=dtype)
+    betas = torch.zeros(batch, steps, dtype=dtype)
+    v = torch.randn(batch, size, generator=generator, dtype=dtype)
+    v = v / v.norm(dim=1, keepdim=True)
+    last_beta = torch.zeros(batch, dtype=dtype)
+    for j in range(steps):
+        basis[:, j] = v
+        w = hvp(v)
+        alphas[:, j] = (w * v).sum(1)
+        for _ in range(2):
+            w = w - torch.einsum("bk,bkp->bp", torch.einsum("bkp,bp->bk", basis[:, : j + 1], w), basis[:, : j + 1])
+        beta = w.norm(dim=1)
+        if j + 1 < steps:
+            # An invariant Krylov subspace (beta ~ 0) is continued from a fresh random vector
+            # orthogonal to the basis, with a zero coupling, as in a restarted Lanczos.
+            broken = beta <= BREAKDOWN * alphas[:, : j + 1].abs().amax(1).clamp_min(1e-300)
+            if bool(broken.any()):
+                fresh = torch.randn(batch, size, generator=generator, dtype=dtype)
+                for _ in range(2):
+                    fresh = fresh - torch.einsum("bk,bkp->bp", torch.einsum("bkp,bp->bk", basis[:, : j + 1], fresh), basis[:, : j + 1])
+                w = torch.where(broken[:, None], fresh, w)
+                beta = torch.where(broken, torch.zeros_like(beta), beta)
+            betas[:, j] = beta
+            v = w / w.norm(dim=1, keepdim=True).clamp_min(1e-300)
+        else:
+            last_beta = beta
+    tridiagonal = torch.diag_embed(alphas) + torch.diag_embed(betas[:, :-1], 1) + torch.diag_embed(betas[:, :-1], -1)
+    values, small_vectors = torch.linalg.eigh(tridiagonal)
+    vectors = torch.einsum("bkp,bkj->bpj", basis, small_vectors)
+    residuals = last_beta[:, None].abs() * small_vectors[:, -1, :].abs()
+    return values, vectors, residuals

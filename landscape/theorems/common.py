@@ -72,7 +72,8 @@ def survey(
         rows += list(found.points)
     points = np.stack(rows) if rows else np.zeros((0, landscape.n_params))
     classes = classify_batch(
-        landscape, points, value, context.tolerances, seed=seed, probe_directions=context.budget.probe_directions
+        landscape, points, value, context.tolerances, seed=seed, probe_directions=context.budget.probe_directions,
+        progress=context.progress,
     )
     if context.samples is not None:
         for label, found in zip(labels, classes):
@@ -119,6 +120,8 @@ def certify(
     distance is a fact).  The certificate states its rigour (:func:`rigour_for`): exact, interval
     (a ball-arithmetic proof appended as checks) or float64, with the reason.
     """
+    if context.progress is not None:
+        context.progress("certification", 0, 1)
     snapped_by = None
     if exact and found.kind is PointClass.DEGENERATE_SADDLE and landscape.n_params <= EXACT_CHECK_MAX_PARAMS:
         snapped = snap_to_exact_critical(landscape, point)
@@ -163,7 +166,10 @@ def certify(
         rigour=rigour,
         rigour_note=note,
     )
-    return certificate if replay_data(certificate.to_json()).passed else None
+    replayed = replay_data(certificate.to_json()).passed
+    if context.progress is not None:
+        context.progress("certification", 1, 1)
+    return certificate if replayed else None
 
 
 def certified(
