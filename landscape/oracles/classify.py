@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from landscape.oracles.landscapes import DTYPE, Landscape
-from landscape.oracles.search import refine
+from landscape.oracles.search import dense_hessian, refine
 
 
 class PointClass(str, enum.Enum):
@@ -255,7 +255,7 @@ def _classify_one(
         base.flat = flat_kernel(landscape, theta, kernel, tol, seed, "declared")
         if base.flat["passed"]:
             base.kind = PointClass.LOCAL_MINIMUM
-            base.level = "second-order + Hessian kernel in the declared flat directions, verified flat and critical (non-strict, Morse-Bott)"
+            base.level = "second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
             return base
         flat = None  # declared but not flat here: trusted for nothing
     found = _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
@@ -301,7 +301,7 @@ def flat_kernel(
     lengths = torch.as_tensor([s * size for s in FLAT_STEPS for _ in probes for _ in (1.0, -1.0)], dtype=DTYPE)
     directions = torch.as_tensor(np.stack([sign * d for d in probes for sign in (1.0, -1.0)] * len(FLAT_STEPS)), dtype=DTYPE)
     moved = theta[None, :] + lengths[:, None] * directions
-    refined = refine(landscape, moved, FLAT_REFINE_STEPS)
+    refined = refine(landscape, moved, FLAT_REFINE_STEPS, hessian=lambda t: dense_hessian(landscape, t))
     base_loss = float(landscape.loss(theta[None, :])[0])
     loss_scale = max(landscape.loss_scale(), abs(base_loss))
     gradient = float(landscape.gradient(refined).norm(dim=1).max())

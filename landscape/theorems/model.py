@@ -62,6 +62,8 @@ class Evidence:
             (see :mod:`landscape.measurements`).
         group: the group the measurements are summarised in besides the whole run (e.g.
             ``"tanh 2-8-1 adam"``).
+        searched, named: distinct critical points by class, found by the search from random
+            starts (``searched``) or given by the theory or the user (``named``).
     """
 
     outcome: Outcome
@@ -72,6 +74,8 @@ class Evidence:
     priority: int = 0
     statistics: dict[str, float | int | bool] = field(default_factory=dict)
     group: str = ""
+    searched: Counter[str] = field(default_factory=Counter)
+    named: Counter[str] = field(default_factory=Counter)
 
 
 SAMPLE_CAP = 256  # candidate samples kept per verification (a reservoir: every candidate equally likely)
