@@ -61,12 +61,15 @@ def verify(
     certificates: Path | None = None,
     listener: Listener | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    named_points: bool = True,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
-    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised."""
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.  With
+    ``named_points`` false the theory's special points are left out (the search alone decides)."""
     samples = Samples()
     context = Context(
-        budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
+        budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id,
+        named_points=named_points,
     )
     coverage = Coverage(headline=theorem.headline)
     witnesses: list[Evidence] = []

@@ -26,14 +26,14 @@ import torch
 from landscape.oracles.landscapes import DTYPE, Landscape
 from landscape.oracles.search import dense_hessian, refine
 
-FOLLOW_STEPS = 6  # continuation steps per followed point
+FOLLOW_STEPS = 4  # continuation steps per followed point
 MAX_STEP = 1.0  # largest move per step, relative to max(1, ||x||)
 KERNEL_RTOL = 1e-7  # |lambda| <= this x ||H|| is a kernel direction (the classifier's eigenvalue tolerance)
 SAME_LOSS = 1e-10  # the refined point's loss may differ from the start's by this x the loss scale
 GRADIENT_RTOL = 1e-8  # critical: ||grad|| <= this x loss scale / max(1, ||x||) (the classifier's)
 DIFFERENCE_STEP = 1e-5  # central-difference step for the eigenvalue's rate, x max(1, ||x||)
-REFINE_STEPS = 20
-HALVINGS = 3  # a rejected step is halved at most this many times
+REFINE_STEPS = 12
+HALVINGS = 2  # a rejected step is halved at most this many times
 
 
 def _spectrum(landscape: Landscape, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray, float]:

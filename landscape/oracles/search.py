@@ -432,7 +432,12 @@ def search(
         labels += [mode] * count
         first += count
     points = torch.cat(stage_one).to("cpu", DTYPE)
-    refined = torch.cat([refine(landscape, points[i : i + per_chunk], refine_steps) for i in range(0, starts, per_chunk)])
+    # Descent alone refines with the landscape's own Hessian, as it always has (same points);
+    # a mix with the Hessian-based modes refines with the cheaper reverse-over-reverse one.
+    hessian = None if mix is None or dict(mix) == DESCENT_ONLY else (lambda t: dense_hessian(landscape, t))
+    refined = torch.cat([
+        refine(landscape, points[i : i + per_chunk], refine_steps, hessian=hessian) for i in range(0, starts, per_chunk)
+    ])
     losses = landscape.loss(refined)
     norms = landscape.gradient(refined).norm(dim=1)
     return SearchResult(

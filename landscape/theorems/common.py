@@ -93,6 +93,7 @@ def survey(
     with loss below the stated optimum is an :class:`~landscape.errors.OptimumError`.
     """
     starts = context.budget.restarts if restarts is None else restarts
+    special = special if context.named_points else []
     optimum = optimum_of(landscape)
     value = None if optimum is None else optimum.value
     labels: list[str] = [label for label, _ in special]

@@ -114,7 +114,9 @@ class Samples:
 class Context:
     """What a property may use besides its instance: the budget, the seed, tolerances, the id
     of the theorem being verified (certificates carry it), the engine's progress callback, and
-    (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills."""
+    (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills.
+    With ``named_points`` false, the special points a theory or user names are left out and
+    only the search's candidates are classified (to show that the search alone decides)."""
 
     budget: Budget
     seed: int
@@ -123,6 +125,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = None  # the engine's progress callback
     samples: Samples | None = field(default=None, compare=False, repr=False)
     theorem_id: str = ""
+    named_points: bool = True
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be

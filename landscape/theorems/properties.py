@@ -89,7 +89,8 @@ def _stages(
             "pass optimum=... to from_function / from_module"
         )
     seed = context.seed_for(instance)
-    points = [(label, np.asarray(point, dtype=np.float64)) for label, point in (special(landscape) if special else [])]
+    named = special(landscape) if special and context.named_points else []
+    points = [(label, np.asarray(point, dtype=np.float64)) for label, point in named]
     if points:
         yield landscape, survey(landscape, context, seed, points, restarts=0), seed
     yield landscape, survey(landscape, context, seed, [], restarts=restarts, mix=mix or mix_for(kinds)), seed
