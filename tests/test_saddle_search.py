@@ -20,7 +20,7 @@ from landscape.oracles.search import CRITICAL_POINT_MIX, MODES, search, split_st
 
 # Few probe directions: the user losses below have no closed-form Taylor coefficients, and each
 # nested forward-mode derivative of a degenerate point's higher-order test is costly.
-QUICK = dataclasses.replace(api.budget_named("quick"), instances=3, probe_directions=8)
+QUICK = dataclasses.replace(api.budget_named("quick"), instances=2, restarts=16, probe_directions=8)
 CLASSES = api.PointClass
 
 
@@ -160,3 +160,21 @@ def test_the_mix_is_validated_and_split_reproducibly():
     first = search(landscape, 12, 100, 10, seed=3, mix=CRITICAL_POINT_MIX)
     again = search(landscape, 12, 100, 10, seed=3, mix=CRITICAL_POINT_MIX)
     assert np.array_equal(first.points, again.points) and first.modes == again.modes
+
+
+def test_the_tutorial_variant_is_refuted_without_its_special_points(tmp_path):
+    """docs/tutorial.md's variant ('every critical point is a global minimum') is refuted by the
+    search alone when its named points are left out; its claim still holds that way too."""
+    import re
+    from pathlib import Path
+
+    from landscape.userfiles import import_file
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "tutorial.md").read_text()
+    (tmp_path / "tutorial_claim.py").write_text("\n\n".join(re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)))
+    module = import_file(tmp_path / "tutorial_claim.py")
+    budget = api.budget_named("quick")
+    variant = api.verify(module.VARIANT_EVERY_CRITICAL_POINT_GLOBAL, budget, seed=0, named_points=False)
+    assert variant.verdict is api.Verdict.REFUTED and "start" in variant.certificate.claim, variant.message
+    claim = api.verify(module.RANK_ONE_NO_SPURIOUS_MINIMA, budget, seed=0, named_points=False)
+    assert claim.verdict is api.Verdict.HOLDS and claim.coverage.named == {}, claim.message
