@@ -178,3 +178,18 @@ def test_the_tutorial_variant_is_refuted_without_its_special_points(tmp_path):
     assert variant.verdict is api.Verdict.REFUTED and "start" in variant.certificate.claim, variant.message
     claim = api.verify(module.RANK_ONE_NO_SPURIOUS_MINIMA, budget, seed=0, named_points=False)
     assert claim.verdict is api.Verdict.HOLDS and claim.coverage.named == {}, claim.message
+
+
+def test_a_failed_re_verification_names_the_check_and_its_figures():
+    """A certificate whose replay fails is not reported, and the message says which check failed."""
+    from collections import Counter
+
+    landscape = polynomial("double-well", 1.0)
+    context = api.Context(budget=QUICK, seed=0, theorem_id="user-double-well")
+    point = np.zeros(2)
+    found = api.classify(landscape, point)
+    wrong = [{"name": "loss", "args": {"value": 123.0}}]
+    certificate = api.certify("user-double-well", "counterexample", "origin", landscape, point, found, context, 0, wrong)
+    evidence = api.certified(api.Outcome.COUNTEREXAMPLE, "origin", certificate, Counter(), 0)
+    assert certificate is None and evidence.outcome is api.Outcome.INCONCLUSIVE
+    assert "check loss failed" in evidence.message and "123" in evidence.message, evidence.message

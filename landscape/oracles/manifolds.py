@@ -33,6 +33,10 @@ SAME_LOSS = 1e-10  # the refined point's loss may differ from the start's by thi
 GRADIENT_RTOL = 1e-8  # critical: ||grad|| <= this x loss scale / max(1, ||x||) (the classifier's)
 DIFFERENCE_STEP = 1e-5  # central-difference step for the eigenvalue's rate, x max(1, ||x||)
 REFINE_STEPS = 12
+# Where the path ends the signature changed: the point is degenerate, where Levenberg-Marquardt
+# converges only linearly (about halving the distance a step at a cubic critical point), so it
+# gets this many more steps to come within rounding of the critical set.
+FINAL_REFINE_STEPS = 60
 HALVINGS = 2  # a rejected step is halved at most this many times
 
 
@@ -94,4 +98,7 @@ def follow_critical_manifold(landscape: Landscape, point: np.ndarray) -> np.ndar
         values, vectors, norm = _spectrum(landscape, x)
         if _index(values, norm) != start_index:
             break
-    return x.numpy() if moved else None
+    if not moved:
+        return None
+    final = refine(landscape, x[None, :], FINAL_REFINE_STEPS, hessian=lambda t: dense_hessian(landscape, t))[0]
+    return (final if _critical_at(landscape, final, loss, scale) else x).numpy()

@@ -146,7 +146,10 @@ def _follow(
     """Points where the critical manifolds of searched strict saddles change signature."""
     followed: list[tuple[str, np.ndarray]] = []
     levels: list[float] = []
-    for label, point, found, origin in zip(labels, points, classes, provenance):
+    # Widest kernels first: a saddle whose critical set has many more dimensions than its
+    # symmetry orbit (W_1 = W_L = 0 in a deep linear net) is where the signature can change.
+    order = sorted(range(len(classes)), key=lambda i: (-classes[i].kernel_dimension, i))
+    for label, point, found, origin in ((labels[i], points[i], classes[i], provenance[i]) for i in order):
         if len(followed) == MAX_FOLLOWED:
             break
         if origin != SEARCHED or found.kind is not PointClass.STRICT_SADDLE or found.kernel_dimension == 0:
