@@ -262,7 +262,8 @@ def certify(
         if found.kind is not PointClass.GLOBAL_MINIMUM and found.gap is not None and found.gap > 0:
             args["gap_at_least"] = 0.5 * found.gap
         checks.append({"name": "optimum", "args": args})
-    if found.kind.is_saddle and found.direction is not None and found.descent_steps and found.order:
+    descends = found.kind.is_saddle or found.kind is PointClass.LOCAL_MAXIMUM
+    if descends and found.direction is not None and found.descent_steps and found.order:
         checks.append({"name": "descent", "args": {"direction": found.direction, "steps": found.descent_steps}})
     if exact and landscape.n_params <= EXACT_CHECK_MAX_PARAMS and found.direction is not None:
         if found.kind is PointClass.DEGENERATE_SADDLE:
