@@ -152,7 +152,7 @@ def _follow(
     for label, point, found, origin in ((labels[i], points[i], classes[i], provenance[i]) for i in order):
         if len(followed) == MAX_FOLLOWED:
             break
-        if origin != SEARCHED or found.kind is not PointClass.STRICT_SADDLE or found.kernel_dimension == 0:
+        if origin != SEARCHED or found.kind is not PointClass.STRICT_SADDLE or found.kernel_dimension <= _orbit_dimension(landscape, point):
             continue
         scale = found.scales.get("loss", 1.0)
         if any(abs(found.loss - level) <= DISTINCT_RTOL * scale for level in levels):
@@ -162,6 +162,17 @@ def _follow(
         if reached is not None:
             followed.append((f"{label}, its critical manifold followed to a signature change", reached))
     return followed
+
+
+def _orbit_dimension(landscape: Landscape, point: np.ndarray) -> int:
+    """Dimension of the declared symmetry orbit through ``point`` (0 without one).  Along an orbit
+    the loss is invariant, so the Hessians are congruent and the signature cannot change
+    (Sylvester's law of inertia): a kernel no larger than the orbit's tangent is not followed."""
+    flat = landscape.flat_directions(point)
+    if flat is None or flat.size == 0:
+        return 0
+    singular = np.linalg.svd(flat, compute_uv=False)
+    return int((singular > singular.max() * 1e-10).sum()) if singular.size and singular.max() > 0 else 0
 
 
 def check_optimum(
