@@ -16,7 +16,8 @@ Classes, tested in this order, all in float64:
    the complement, flat directions shown flat).  Declared flat directions (a symmetry orbit, or
    a user's) are never trusted: the kernel must lie in their span *and* pass the critical-curve
    test of :func:`flat_kernel`.  Without declared ones the same test can *discover* them, after
-   the higher-order test below found no descent.
+   the higher-order test below found no descent, where the Hessian is not zero altogether (a
+   saturated plateau is numerically flat in every direction and proves nothing).
 6. ``degenerate_saddle`` — second-order stationary, yet a higher-order test finds a direction d
    in the Hessian's kernel whose Taylor polynomial t -> f(x + t d) has a negative leading term
    of order >= 3 (so f decreases along the ray for all small t), confirmed by evaluating the
@@ -259,7 +260,9 @@ def _classify_one(
             return base
         flat = None  # declared but not flat here: trusted for nothing
     found = _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
-    if found.kind is PointClass.SECOND_ORDER_STATIONARY and base.flat is None:
+    # Discovery needs curvature somewhere: where the whole Hessian is numerically zero (a saturated
+    # plateau, where the loss is constant only because its variation underflows) flatness is not evidence.
+    if found.kind is PointClass.SECOND_ORDER_STATIONARY and base.flat is None and 0 < kernel.shape[1] < kernel.shape[0]:
         found.flat = flat_kernel(landscape, theta, kernel, tol, seed, "discovered")
         if found.flat["passed"]:
             found.kind = PointClass.LOCAL_MINIMUM
