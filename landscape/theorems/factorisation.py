@@ -229,7 +229,7 @@ def snap_small_columns(landscape: MatrixFactorisation, point: np.ndarray) -> np.
 
 
 def global_certificate_check(
-    theorem_id: str, claim_first_order_global: bool = False, drop_zero_column: bool = False, restarts: int = 12
+    theorem_id: str, claim_first_order_global: bool = False, drop_zero_column: bool = False, restarts: int = 8
 ):
     r"""Property of 003 Thm 1.5 / Cor 1.6 for (1.33) at width r.
 

@@ -136,7 +136,7 @@ def special_points(landscape: DeepLinear, rng: np.random.Generator) -> list[tupl
 
 
 # Random starts of the two rank theorems: enough for every search mode to get some.
-SEARCH_RESTARTS = 12
+SEARCH_RESTARTS = 8
 
 
 def _report(found: Survey, unresolved: int, checked: int, searched: int, what: str) -> Evidence:
