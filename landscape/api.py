@@ -20,13 +20,20 @@ Hypothesis strategy that draws instances satisfying the hypotheses (no arguments
 * building blocks of properties — :func:`survey` (search + classify), :func:`classify`,
   :func:`certify` (a replayable certificate), :func:`certified` (evidence carrying it),
   :func:`register_check` (a replayable check of your own);
+* search modes — :func:`search` with ``mix=`` (:data:`MODES`; :data:`CRITICAL_POINT_MIX` for
+  saddles, :data:`DESCENT_ONLY` by default);
+* certificates for claims that are not about critical points — :func:`find_power_law_paths`
+  (paths to infinity along which the loss decreases: coercivity claims),
+  :func:`strict_minimum_radius` and :func:`minimum_checks` (a strict local minimum within a
+  certified radius), :func:`better_point_check` and :func:`sub_optimality_check` (a point with
+  lower loss, recorded and re-evaluated);
 * running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`.
 """
 
 from __future__ import annotations
 
 from landscape.budget import BUDGETS, Budget, budget_named
-from landscape.errors import DataError, InvalidArgument, LandscapeError, TheoremViolation
+from landscape.errors import DataError, InvalidArgument, LandscapeError, OptimumError, TheoremViolation
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets, regression_data
 from landscape.oracles.adapters import FunctionLandscape, ModuleLandscape, from_function, from_module
@@ -34,9 +41,13 @@ from landscape.oracles.builders import builder
 from landscape.oracles.certificates import Certificate, CheckResult, replay, run_check
 from landscape.oracles.certificates import check as register_check
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify, classify_batch
+from landscape.oracles.infinity import PowerLawPath, find_power_law_paths
 from landscape.oracles.landscapes import DeepLinear, Landscape, register_family
+from landscape.oracles.minimum_certificate import (
+    better_point_check, minimum_checks, strict_minimum_radius, sub_optimality_check,
+)
 from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
-from landscape.oracles.search import SearchResult, search
+from landscape.oracles.search import CRITICAL_POINT_MIX, DESCENT_ONLY, MODES, SearchResult, search
 from landscape.results import VerificationResult, Verdict
 from landscape.runner import verify
 from landscape.theorems.common import Survey, certified, certify, survey
@@ -44,12 +55,12 @@ from landscape.theorems.model import Check, Context, Evidence, Expectation, Outc
 from landscape.theorems.properties import forbid, landscape_of, witness
 
 __all__ = [
-    "BUDGETS", "Budget", "Certificate", "Check", "CheckResult", "Classification", "Context", "DataError",
+    "BUDGETS", "Budget", "CRITICAL_POINT_MIX", "Certificate", "DESCENT_ONLY", "MODES", "OptimumError", "PowerLawPath", "Check", "CheckResult", "Classification", "Context", "DataError",
     "Dataset", "DeepLinear", "Evidence", "Expectation", "FunctionLandscape", "InvalidArgument", "Landscape",
     "LandscapeError", "ModuleLandscape", "Optimum", "Outcome", "PointClass", "SearchResult", "Survey",
     "Theorem", "TheoremViolation", "Tolerances", "VerificationResult", "Verdict", "architectures",
-    "budget_named", "builder", "certified", "certify", "classify", "classify_batch", "datasets", "forbid",
-    "from_function", "from_module", "landscape_of", "one_hidden_layer", "optimum_of", "register_check",
-    "register_family", "register_optimum", "regression_data", "replay", "run_check", "search", "survey",
-    "verify", "witness",
+    "better_point_check", "budget_named", "builder", "certified", "certify", "classify", "classify_batch",
+    "datasets", "find_power_law_paths", "forbid", "from_function", "from_module", "landscape_of", "minimum_checks",
+    "one_hidden_layer", "optimum_of", "register_check", "register_family", "register_optimum", "regression_data",
+    "replay", "run_check", "search", "strict_minimum_radius", "sub_optimality_check", "survey", "verify", "witness",
 ]

@@ -20,6 +20,10 @@ class DataError(InvalidArgument):
     """Data (X, Y, covariances, a point) is malformed: NaN, infinite, or mismatched shapes."""
 
 
+class OptimumError(InvalidArgument):
+    """A loss below the stated global optimum: the optimum given with a landscape is wrong."""
+
+
 class UnknownTheorem(LandscapeError, KeyError):
     """No theorem is registered under the requested id."""
 

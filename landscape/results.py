@@ -23,6 +23,11 @@ class Verdict(str, enum.Enum):
     ERROR = "error"  # the property raised; the message carries the exception
 
 
+# ``holds`` needs at least this fraction of the instances drawn decided: one decided instance out
+# of six is no evidence for a universal claim.
+DECIDED_FRACTION = 0.8
+
+
 @dataclass(slots=True)
 class Coverage:
     """How much of the landscape a verification looked at.
@@ -39,6 +44,10 @@ class Coverage:
         samples_seen: candidates the sample was drawn from.
         measurements: a probe's measurements, one per instance (``{"group": ..., name: value}``).
         headline: the statistic a probe's verdict line reports.
+        searched, named: distinct critical points by class, summed over instances, found by the
+            search from random starts or named by the theory / the user.
+        decided_fraction: instances decided (supports, witness or counterexample) over instances;
+            ``holds`` needs at least :data:`DECIDED_FRACTION`.
     """
 
     instances: int = 0
@@ -49,6 +58,9 @@ class Coverage:
     samples_seen: int = 0
     measurements: list[Measurement] = field(default_factory=list)
     headline: str = ""
+    searched: Counter[str] = field(default_factory=Counter)
+    named: Counter[str] = field(default_factory=Counter)
+    decided_fraction: float = 0.0
 
     @property
     def classified(self) -> int:
@@ -71,6 +83,9 @@ class Coverage:
             "samples_seen": self.samples_seen,
             "measurements": list(self.measurements),
             "statistics": self.statistics(),
+            "searched": dict(self.searched),
+            "named": dict(self.named),
+            "decided_fraction": self.decided_fraction,
         }
 
     def statistics(self) -> dict[str, Any]:

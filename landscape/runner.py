@@ -8,7 +8,9 @@ Aggregation, by expectation:
 
 * any certified counterexample -> ``refuted``;
 * ``witnessed``: a certified witness in every instance -> ``witnessed``;
-* ``holds``: no counterexample and at least one instance decided -> ``holds``;
+* ``holds``: no counterexample and at least :data:`~landscape.results.DECIDED_FRACTION` of the
+  instances decided -> ``holds`` (the fraction is recorded as ``coverage.decided_fraction`` and
+  printed in the message);
 * ``probe``: every instance measured -> ``measured``, the message giving the headline
   statistic (a probe claims nothing; its statistics are in the coverage);
 * otherwise ``inconclusive`` (with the count of undecided instances), and ``error`` if the
@@ -44,7 +46,7 @@ from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.oracles.classify import PointClass
-from landscape.results import Coverage, VerificationResult, Verdict
+from landscape.results import DECIDED_FRACTION, Coverage, VerificationResult, Verdict
 from landscape.threads import active_policy, applied, environment_block, resolve_policy
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
 
@@ -69,15 +71,17 @@ def verify(
     listener: Listener | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     threads: int | None = None,
+    named_points: bool = True,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
-    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.  With
+    ``named_points`` false the theory's special points are left out (the search alone decides).
 
     ``threads`` fixes torch's intra-op threads for the run; ``None`` keeps the thread policy in
     force (``LANDSCAPE_THREADS``, else the harness's default: :mod:`landscape.threads`).  The
     thread count changes no verdict and no certificate's proof content."""
     with applied(resolve_policy(threads)) as policy:
-        result = _verify(theorem, budget, seed, device, certificates, listener, progress)
+        result = _verify(theorem, budget, seed, device, certificates, listener, progress, named_points)
         result.threads = policy.as_record()
     return result
 
@@ -90,6 +94,7 @@ def _verify(
     certificates: Path | None,
     listener: Listener | None,
     progress: Callable[[str, int, int], None] | None,
+    named_points: bool,
 ) -> VerificationResult:
     samples = Samples()
     deadlines: list[Deadline] = []
@@ -102,7 +107,8 @@ def _verify(
             progress(stage, done, total)
 
     context = Context(
-        budget=budget, seed=seed, device=device, progress=limited_progress, samples=samples, theorem_id=theorem.id
+        budget=budget, seed=seed, device=device, progress=limited_progress, samples=samples, theorem_id=theorem.id,
+        named_points=named_points,
     )
     coverage = Coverage(headline=theorem.headline)
     witnesses: list[Evidence] = []
@@ -133,6 +139,8 @@ def _verify(
         coverage.instances += 1
         coverage.restarts += evidence.restarts
         coverage.candidates.update(evidence.candidates)
+        coverage.searched.update(evidence.searched)
+        coverage.named.update(evidence.named)
         coverage.outcomes[evidence.outcome.value] += 1
         if evidence.statistics:
             coverage.measurements.append(validated(evidence.statistics, evidence.group))
@@ -270,15 +278,22 @@ def _aggregate(
     if theorem.expectation is Expectation.PROBE:
         return _measured(coverage, undecided)
     decided = coverage.instances - len(undecided)
+    coverage.decided_fraction = round(decided / coverage.instances, 6) if coverage.instances else 0.0
     if theorem.expectation is Expectation.WITNESSED or witnesses:
         if witnesses and not undecided:
             best = min(witnesses, key=_witness_rank)
             return Verdict.WITNESSED, f"witness in all {len(witnesses)} instances; reported: {best.message}", best.certificate
         reason = undecided[0].message if undecided else "no witness found"
         return Verdict.INCONCLUSIVE, f"{len(witnesses)} of {coverage.instances} instances witnessed; {reason}", None
+    share = f"{decided} of {coverage.instances} instances decided ({coverage.decided_fraction:.0%})"
+    if decided > 0 and coverage.decided_fraction >= DECIDED_FRACTION:
+        note = f"; {len(undecided)} undecided: {undecided[0].message}" if undecided else ""
+        return Verdict.HOLDS, f"no counterexample in {coverage.instances} instances; {share}{note}", None
     if decided > 0:
-        note = f"; {len(undecided)} undecided" if undecided else ""
-        return Verdict.HOLDS, f"no counterexample in {coverage.instances} instances{note}", None
+        return Verdict.INCONCLUSIVE, (
+            f"no counterexample, but only {share}, below the {DECIDED_FRACTION:.0%} that holds needs: "
+            f"{undecided[0].message}"
+        ), None
     reason = undecided[0].message if undecided else "no instance was drawn"
     return Verdict.INCONCLUSIVE, f"no instance decided: {reason}", None
 

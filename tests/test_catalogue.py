@@ -14,6 +14,21 @@ from landscape.errors import TheoremViolation
 
 CATALOGUE = REGISTRY.catalogue()
 VARIANTS = REGISTRY.variants()
+# Theorems whose records must show non-global critical points found by the search, not only named.
+SEARCHED_SADDLES = {
+    "deep-linear-no-bad-local-min", "one-hidden-strict-saddles", "deep-linear-critical-points-by-rank",
+    "deep-linear-strict-saddle-rank", "mf-weight-decay-global-certificate",
+}
+# Variants that the theory's named points refute and that the search must refute without them.
+# (The origin-check variants claim something of the origin itself: it is their subject, not a
+# named candidate; variant-one-hidden-repeated-eigenvalues claims something of the eigenvector
+# parametrisation (1.24), which a searched point does not carry.)
+SEARCH_REFUTES = [
+    "variant-by-rank-with-bottleneck",
+    # Degenerate saddles reached by following critical manifolds: several instances, and shrinking.
+    pytest.param("variant-strict-saddle-any-rank", marks=pytest.mark.slow),
+    "variant-mf-first-order-global", "variant-mf-local-min-without-zero-column",
+]
 # Witnesses and counterexamples that cannot reach rigour exact or interval yet, and why (docs/interval.md).
 FLOAT64_CERTIFICATES = {
     "linear-residual-identity-init": "gradient-descent iterates on an invariant set that ball arithmetic loses",
@@ -45,6 +60,9 @@ def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_
         assert headline["count"] == result.coverage.instances == len(result.coverage.measurements)
     else:
         assert result.coverage.classified >= 1
+    if theorem.id in SEARCHED_SADDLES:
+        non_global = sum(n for kind, n in result.coverage.searched.items() if kind not in ("global_minimum", "not_critical"))
+        assert non_global >= result.coverage.instances / 2, dict(result.coverage.searched)
     if result.certificate is not None and theorem.expectation in (Expectation.WITNESSED, Expectation.REFUTED):
         expected = ("float64",) if theorem.id in FLOAT64_CERTIFICATES else ("exact", "interval")
         assert result.certificate.rigour in expected, result.certificate.rigour_note
@@ -55,6 +73,13 @@ def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed,
     result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path, landscape_record)
     assert result.verdict is Verdict.REFUTED
     assert result.certificate is not None and result.certificate.role == "counterexample"
+
+
+@pytest.mark.parametrize("variant_id", SEARCH_REFUTES)
+def test_a_variant_is_refuted_by_the_search_alone(variant_id, landscape_budget, landscape_seed):
+    result = verify(REGISTRY.get(variant_id), landscape_budget, landscape_seed, named_points=False)
+    assert result.verdict is Verdict.REFUTED, result.message
+    assert result.coverage.named == {} and "start" in result.certificate.claim
 
 
 def test_every_theorem_has_a_falsified_variant():

@@ -8,12 +8,19 @@ Classes, tested in this order, all in float64:
 1. ``not_critical`` — ||grad f|| > gradient tolerance.
 2. ``global_minimum`` — f - f* <= loss tolerance, where f* is the global-optimum oracle's
    value.  Since f >= f* everywhere, no local test is needed.
-3. ``strict_saddle`` — the Hessian has an eigenvalue below -eigenvalue tolerance; the
-   certificate is that eigenvector, its curvature, and a verified decrease along it.
+3. ``local_maximum`` — every Hessian eigenvalue is below -eigenvalue tolerance (negative
+   definite: a strict local maximum, a class of its own, not a saddle).
+   ``strict_saddle`` — some Hessian eigenvalue is below -eigenvalue tolerance and another is
+   not; the certificate is the lowest eigenvector, its curvature, and a verified decrease along
+   it.  The *index* of a saddle (``negative_count``) is the number of negative eigenvalues.
 4. ``local_minimum`` (strict) — every Hessian eigenvalue exceeds the eigenvalue tolerance.
-5. ``local_minimum`` (non-strict) — the Hessian is positive semidefinite and its kernel lies in
-   the tangent space of a symmetry orbit along which the loss is exactly constant (Morse-Bott:
-   positive curvature on the complement, flat directions shown flat).
+5. ``local_minimum`` (non-strict) — the Hessian is positive semidefinite and its kernel is the
+   tangent of a manifold of critical points at constant loss (Morse-Bott: positive curvature on
+   the complement, flat directions shown flat).  Declared flat directions (a symmetry orbit, or
+   a user's) are never trusted: the kernel must lie in their span *and* pass the critical-curve
+   test of :func:`flat_kernel`.  Without declared ones the same test can *discover* them, after
+   the higher-order test below found no descent, where the Hessian is not zero altogether (a
+   saturated plateau is numerically flat in every direction and proves nothing).
 6. ``degenerate_saddle`` — second-order stationary, yet a higher-order test finds a direction d
    in the Hessian's kernel whose Taylor polynomial t -> f(x + t d) has a negative leading term
    of order >= 3 (so f decreases along the ray for all small t), confirmed by evaluating the
@@ -52,6 +59,7 @@ import torch
 from landscape.limits import dense_hessian_fits, require_memory
 from landscape.oracles.landscapes import DTYPE, Landscape
 from landscape.oracles.spectrum import lanczos_ritz
+from landscape.oracles.search import dense_hessian, refine
 
 
 class PointClass(str, enum.Enum):
@@ -62,6 +70,7 @@ class PointClass(str, enum.Enum):
     STRICT_SADDLE = "strict_saddle"
     DEGENERATE_SADDLE = "degenerate_saddle"
     LOCAL_MINIMUM = "local_minimum"
+    LOCAL_MAXIMUM = "local_maximum"
     GLOBAL_MINIMUM = "global_minimum"
     SECOND_ORDER_STATIONARY = "second_order_stationary"
 
@@ -112,7 +121,7 @@ class Classification:
         hessian_min, hessian_max: extreme Hessian eigenvalues (extreme Ritz values when
             matrix-free; NaN there for a point whose class needs no curvature, which is then
             not computed).
-        negative_count: eigenvalues below -tolerance (the index).
+        negative_count: eigenvalues below -tolerance (the index of a saddle).
         kernel_dimension: eigenvalues within tolerance of zero.
         optimum: global optimum used, if any; ``gap`` = loss - optimum.
         direction: unit direction certifying a saddle (negative curvature or higher-order
@@ -121,6 +130,9 @@ class Classification:
         taylor: Taylor coefficients along ``direction``.
         descent_steps, descent_losses: step lengths t and f(x + t d) confirming the decrease.
         scales: the loss, gradient and Hessian scales the tolerances were multiplied by.
+        flat: the critical-curve test of the Hessian kernel, when one ran (:func:`flat_kernel`):
+            where the flat directions came from (``declared`` / ``discovered``), whether they
+            passed, and its figures.
     """
 
     kind: PointClass
@@ -138,6 +150,12 @@ class Classification:
     descent_steps: list[float] = field(default_factory=list)
     descent_losses: list[float] = field(default_factory=list)
     scales: dict[str, float] = field(default_factory=dict)
+    flat: dict[str, Any] | None = None
+
+    @property
+    def index(self) -> int:
+        """Number of negative Hessian eigenvalues (the Morse index)."""
+        return self.negative_count
 
     @property
     def gap(self) -> float | None:
@@ -323,6 +341,8 @@ def _classify_one(
     if optimum is not None and loss - optimum <= tol.loss * loss_scale:
         base.kind, base.level = PointClass.GLOBAL_MINIMUM, "value equals the global optimum"
         return base
+    if eigenvalues[-1] < -zero:
+        return _local_maximum(landscape, theta, base, eigenvectors[:, 0], tol)
     if eigenvalues[0] < -zero:
         return _strict_saddle(landscape, theta, base, eigenvectors[:, 0], tol)
     if eigenvalues[0] > zero:
@@ -333,10 +353,78 @@ def _classify_one(
     kernel = eigenvectors[:, np.abs(eigenvalues) <= zero]
     flat = landscape.flat_directions(theta.numpy())
     if not estimate and flat is not None and _inside(kernel, flat, tol.subspace):
-        base.kind = PointClass.LOCAL_MINIMUM
-        base.level = "second-order + Hessian kernel = symmetry directions (non-strict, Morse-Bott)"
-        return base
-    return _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
+        base.flat = flat_kernel(landscape, theta, kernel, tol, seed, "declared")
+        if base.flat["passed"]:
+            base.kind = PointClass.LOCAL_MINIMUM
+            base.level = "second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
+            return base
+        flat = None  # declared but not flat here: trusted for nothing
+    found = _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
+    # Discovery needs curvature somewhere: where the whole Hessian is numerically zero (a saturated
+    # plateau, where the loss is constant only because its variation underflows) flatness is not evidence.
+    if found.kind is PointClass.SECOND_ORDER_STATIONARY and base.flat is None and not estimate and 0 < kernel.shape[1] < kernel.shape[0]:
+        found.flat = flat_kernel(landscape, theta, kernel, tol, seed, "discovered")
+        if found.flat["passed"]:
+            found.kind = PointClass.LOCAL_MINIMUM
+            found.level = "second-order + Hessian kernel discovered flat and critical (non-strict, Morse-Bott)"
+    return found
+
+
+# The critical-curve test of a Hessian kernel K at a critical point x: for each direction d (an
+# orthonormal basis of K and FLAT_PROBES random unit vectors in K), both signs and each step
+# t = s x max(1, ||x||), s in FLAT_STEPS, the point x + t d is refined back to a critical point y
+# by Levenberg-Marquardt.  d is tangent to a critical set at constant loss when y is critical,
+# |F(y) - F(x)| <= FLAT_LOSS x loss scale, and y stays near the line, ||y - (x + t d)|| <=
+# FLAT_TANGENT x t (on a smooth critical manifold the distance is O(t^2); where the kernel is not
+# flat the loss changes or the refinement falls back towards x, a distance of order t).  The
+# random probes rule out critical sets that are unions of lines (f = -x^2 y^2), where only the
+# basis is flat.  The test resolves a loss change of FLAT_LOSS at distance FLAT_STEPS[-1]: a
+# kernel direction of order >= 12 (|F| ~ t^12) is below that resolution and passes as flat.
+FLAT_STEPS = (1e-2, 1e-1)
+FLAT_PROBES = 4
+FLAT_REFINE_STEPS = 12
+FLAT_LOSS = 1e-12  # constant loss: far above rounding (~1e-15), far below what a quartic shows at 0.1
+FLAT_TANGENT = 0.25  # refined point within a quarter of the step length from the line
+
+
+def flat_kernel(
+    landscape: Landscape, theta: torch.Tensor, kernel: np.ndarray, tol: Tolerances, seed: int, source: str
+) -> dict[str, Any]:
+    """The critical-curve test above, on ``kernel`` ``(P, k)``: a dict with ``source``,
+    ``passed``, ``directions`` tested, and the worst ``gradient``, ``loss_change`` and
+    ``distance_ratio`` (distance from the line over t) among the refined points."""
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(kernel)[0] if kernel.shape[1] else kernel
+    probes = [basis[:, i] for i in range(basis.shape[1])]
+    if basis.shape[1] > 1:
+        probes += [v / np.linalg.norm(v) for v in (basis @ rng.standard_normal((basis.shape[1], FLAT_PROBES))).T]
+    if not probes:
+        return {"source": source, "passed": False, "directions": 0}
+    size = max(1.0, float(theta.norm()))
+    lengths = torch.as_tensor([s * size for s in FLAT_STEPS for _ in probes for _ in (1.0, -1.0)], dtype=DTYPE)
+    directions = torch.as_tensor(np.stack([sign * d for d in probes for sign in (1.0, -1.0)] * len(FLAT_STEPS)), dtype=DTYPE)
+    moved = theta[None, :] + lengths[:, None] * directions
+    refined = refine(landscape, moved, FLAT_REFINE_STEPS, hessian=lambda t: dense_hessian(landscape, t))
+    base_loss = float(landscape.loss(theta[None, :])[0])
+    loss_scale = max(landscape.loss_scale(), abs(base_loss))
+    gradient = float(landscape.gradient(refined).norm(dim=1).max())
+    loss_change = float((landscape.loss(refined) - base_loss).abs().max())
+    ratio = float(((refined - moved).norm(dim=1) / lengths).max())
+    gradient_limit = tol.gradient * loss_scale / size
+    passed = gradient <= gradient_limit and loss_change <= FLAT_LOSS * loss_scale and ratio <= FLAT_TANGENT
+    return {
+        "source": source, "passed": bool(passed), "directions": len(probes), "steps": [s * size for s in FLAT_STEPS],
+        "gradient": gradient, "loss_change": loss_change, "distance_ratio": ratio,
+    }
+
+
+def _local_maximum(
+    landscape: Landscape, theta: torch.Tensor, base: Classification, direction: np.ndarray, tol: Tolerances
+) -> Classification:
+    """Negative-definite Hessian: a strict local maximum, with the descent certificate of a saddle."""
+    found = _strict_saddle(landscape, theta, base, direction, tol)
+    found.kind, found.level = PointClass.LOCAL_MAXIMUM, f"second-order (Hessian negative definite, index {base.negative_count})"
+    return found
 
 
 def _non_finite(loss: float, gradient_norm: float, eigenvalues: np.ndarray, optimum: float | None) -> Classification:
@@ -368,7 +456,8 @@ def _strict_saddle(
     landscape: Landscape, theta: torch.Tensor, base: Classification, direction: np.ndarray, tol: Tolerances
 ) -> Classification:
     d = torch.as_tensor(direction, dtype=DTYPE)
-    base.kind, base.level = PointClass.STRICT_SADDLE, "second-order (negative Hessian eigenvalue)"
+    base.kind = PointClass.STRICT_SADDLE
+    base.level = f"second-order (negative Hessian eigenvalue; index {base.negative_count})"
     base.direction, base.order = direction.tolist(), 2
     base.taylor = landscape.taylor_coefficients(theta, d, 3)
     steps, drops = _confirm_descent(landscape, theta, d, base, 2, base.taylor[2], tol)

@@ -339,6 +339,11 @@ class DeepLinear(Landscape):
             return np.zeros((self.n_params, 0))
         return torch.stack(columns, dim=1).numpy()
 
+    def symmetry_invariant(self, theta: np.ndarray) -> np.ndarray:
+        """The end-to-end product W_L ... W_1, constant on each orbit of :meth:`flat_directions`
+        (distinct critical points are counted up to this symmetry)."""
+        return self.product(torch.as_tensor(theta, dtype=DTYPE)[None])[0].reshape(-1).numpy()
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         """Xavier-scaled layers, each start multiplied by a random factor in [0.2, 2] x ``scale``."""
         layers = []

@@ -24,13 +24,33 @@ refinement is matrix-free: the same step from Hessian-vector products, the syste
 conjugate gradients (it is symmetric positive definite) and the scale of H estimated by Lanczos,
 so memory is O(B P).
 
+Stage 1 is one of several *modes*, mixed in one run by the ``mix`` argument of :func:`search`
+(a mapping from mode to the fraction of the starts it gets; the default is descent alone):
+
+* ``descent`` — the optimiser above; it reaches minima (and, rarely, stalls at saddles);
+* ``gradient-norm`` — Levenberg-Marquardt (a damped Newton-MR) on ||grad F||^2 straight from
+  the raw random start, the critical-point finder of Frye et al. (2020), which converges to
+  critical points of any index.  Their finding — such finders often stop at "gradient-flat"
+  points, where H g = 0 but g != 0 — is why every candidate is refined and re-classified;
+* ``eigenvector-following`` — index-targeted saddle search (Cerjan-Miller / Wales' hybrid
+  eigenvector-following): each start draws a target index k and steps, in the Hessian's
+  eigenbasis, *up* along the k lowest eigenvectors and *down* along the rest,
+  h_i = s_i g_i / max(|lambda_i|, delta) with s_i = +1 for i < k and -1 otherwise, inside a
+  trust radius; near a critical point of index k this is Newton's step;
+* ``deflation`` — gradient-norm minimisation of the deflated residual M(x) grad F(x),
+  M(x) = prod_j (1 / ||x - r_j||^2 + 1) (Farrell, Birkisson and Funke 2015), whose roots r_j
+  are the critical points the other modes reached: repeated starts are pushed away from the
+  critical sets already found instead of falling into them again.
+
+:data:`CRITICAL_POINT_MIX` is the mix for claims about critical points of any index.
+
 Progress is reported through a callback ``progress(stage, done, total)``; the engine never
 prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +88,24 @@ SCALE_LANCZOS_STEPS = 8
 # max(1, ||theta||): four orders below the classifier's gradient tolerance (1e-8), so a start it
 # stops is critical for the classifier with room to spare, and converged starts cost nothing.
 MATRIX_FREE_STOP = 1e-12
+MODES = ("descent", "gradient-norm", "eigenvector-following", "deflation")
+DESCENT_ONLY: dict[str, float] = {"descent": 1.0}
+# Claims about saddles (or any critical point): half the starts still descend (minima are
+# critical points too, and the cheapest to reach), the rest look for critical points of any index.
+CRITICAL_POINT_MIX: dict[str, float] = {
+    "descent": 0.375, "gradient-norm": 0.25, "eigenvector-following": 0.25, "deflation": 0.125,
+}
+# Gradient-norm steps cost one Hessian-vector product (about three gradients); eigenvector-
+# following steps a full Hessian (P products) and an eigendecomposition: fewer of each.
+NEWTON_STEP_FRACTION = 0.25
+MIN_NEWTON_STEPS = 20
+EIGEN_STEP_FRACTION = 0.03
+MIN_EIGEN_STEPS = 8
+TRUST_RADIUS = 0.5  # eigenvector-following: largest step, relative to max(1, ||x||)
+CURVATURE_FLOOR = 1e-3  # eigenvector-following: |lambda| floored at this x the Hessian's norm
+MAX_TARGET_INDEX = 4  # eigenvector-following: target indices drawn from 1..min(P - 1, this)
+MAX_DEFLATION_ROOTS = 16  # distinct critical points deflated at once
+ROOT_TOLERANCE = 1e-6  # a start counts as a deflation root when ||grad|| < this x loss scale
 
 Progress = Callable[[str, int, int], None]
 
@@ -85,6 +123,7 @@ class SearchResult:
         refine_steps: refinement iterations run.
         optimiser: the descent optimiser.
         device: where the descent ran.
+        modes: the stage-1 mode of each candidate (see the module docstring).
     """
 
     points: np.ndarray
@@ -95,6 +134,7 @@ class SearchResult:
     refine_steps: int
     optimiser: str = "gd"
     device: str = "cpu"
+    modes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -205,10 +245,13 @@ def _adam(landscape: Landscape, start: Tensor, steps: int, progress: Progress | 
 
 
 def refine(
-    landscape: Landscape, start: Tensor, steps: int, tolerance: float = 0.0, progress: Progress | None = None
+    landscape: Landscape, start: Tensor, steps: int, tolerance: float = 0.0, progress: Progress | None = None,
+    hessian: Callable[[Tensor], Tensor] | None = None,
 ) -> Tensor:
     """Batched float64 Levenberg-Marquardt on ||grad||^2; stops early below ``tolerance``.
-    Dense Hessians up to :data:`~landscape.limits.MATRIX_FREE_PARAMS` parameters, matrix-free above."""
+    Dense Hessians up to :data:`~landscape.limits.MATRIX_FREE_PARAMS` parameters, matrix-free above;
+    ``hessian`` computes the batch's dense Hessians (default: the landscape's own)."""
+    hessian = landscape.hessian if hessian is None else hessian
     theta = start.to(DTYPE).clone()
     batch, size = theta.shape
     damping = torch.full((batch,), 1e-3, dtype=DTYPE)
@@ -223,7 +266,7 @@ def refine(
         if bool((norm <= tolerance).all()):
             break
         if eye is not None:
-            hess = landscape.hessian(theta)
+            hess = hessian(theta)
             scale = hess.abs().amax((1, 2)).clamp_min(1e-12)
             system = hess @ hess + (damping * scale**2)[:, None, None] * eye
             delta = -torch.linalg.solve(system, (hess @ grad.unsqueeze(-1))).squeeze(-1)
@@ -295,6 +338,158 @@ def conjugate_gradients(operator: Callable[[Tensor], Tensor], rhs: Tensor, steps
     return x
 
 
+def split_starts(starts: int, mix: Mapping[str, float]) -> list[tuple[str, int]]:
+    """Starts per mode: each mode gets ``round(fraction x starts)`` in :data:`MODES` order (at
+    least one when its fraction is positive and starts remain), the first mode the remainder."""
+    _check_mix(mix)
+    total = sum(mix.values())
+    plan = []
+    for mode in MODES:
+        if mix.get(mode, 0.0) > 0.0:
+            plan.append([mode, max(1, round(starts * mix[mode] / total))])
+    while sum(n for _, n in plan) > starts:
+        largest = max(range(len(plan)), key=lambda i: plan[i][1])
+        plan[largest][1] -= 1
+    plan[0][1] += starts - sum(n for _, n in plan)
+    return [(mode, n) for mode, n in plan if n > 0]
+
+
+def _check_mix(mix: Mapping[str, float]) -> None:
+    unknown = set(mix) - set(MODES)
+    if unknown or not mix or any(not (v >= 0.0) for v in mix.values()) or sum(mix.values()) <= 0.0:
+        raise InvalidArgument(
+            f"mix={dict(mix)!r} must map search modes {MODES} to non-negative fractions, not all zero, "
+            "e.g. {'descent': 0.5, 'gradient-norm': 0.5}"
+        )
+
+
+def newton_steps(descent_steps: int) -> int:
+    """Iterations of gradient-norm minimisation (one Hessian-vector product each) for a budget
+    of ``descent_steps`` first-order steps."""
+    return max(MIN_NEWTON_STEPS, round(NEWTON_STEP_FRACTION * descent_steps))
+
+
+def eigen_steps(descent_steps: int) -> int:
+    """Iterations of eigenvector-following (one full Hessian and eigendecomposition each)."""
+    return max(MIN_EIGEN_STEPS, round(EIGEN_STEP_FRACTION * descent_steps))
+
+
+def follow_eigenvectors(landscape: Landscape, start: Tensor, steps: int, targets: Tensor) -> Tensor:
+    """Eigenvector-following (module docstring): ascend along the ``targets[b]`` lowest Hessian
+    eigenvectors of start b, descend along the rest, with the step bounded by :data:`TRUST_RADIUS`."""
+    theta = start.clone()
+    order = torch.arange(theta.shape[1], device=theta.device)[None, :]
+    signs = torch.where(order < targets[:, None], 1.0, -1.0).to(theta.dtype)
+    for _ in range(steps):
+        grad = landscape.gradient(theta)
+        eigenvalues, vectors = torch.linalg.eigh(dense_hessian(landscape, theta))
+        floor = CURVATURE_FLOOR * eigenvalues.abs().amax(1, keepdim=True).clamp_min(1e-12)
+        components = (vectors.transpose(1, 2) @ grad.unsqueeze(-1)).squeeze(-1)
+        step = (vectors @ (signs * components / eigenvalues.abs().clamp_min(floor)).unsqueeze(-1)).squeeze(-1)
+        radius = TRUST_RADIUS * theta.norm(dim=1, keepdim=True).clamp_min(1.0)
+        step = step * (radius / step.norm(dim=1, keepdim=True).clamp_min(1e-300)).clamp(max=1.0)
+        trial = theta + step
+        finite = torch.isfinite(trial).all(1, keepdim=True)
+        theta = torch.where(finite, trial, theta)
+    return theta
+
+
+def _hessian_times(landscape: Landscape, theta: Tensor, vectors: Tensor) -> Tensor:
+    """H(theta_b) v_b for every row, by reverse-over-reverse on the summed loss (two backward
+    passes: a few gradients' cost, where a batched ``jvp`` costs tens)."""
+    with torch.enable_grad():
+        point = theta.detach().requires_grad_(True)
+        grad = torch.autograd.grad(landscape.loss(point).sum(), point, create_graph=True)[0]
+        return torch.autograd.grad((grad * vectors).sum(), point)[0].detach()
+
+
+def dense_hessian(landscape: Landscape, theta: Tensor) -> Tensor:
+    """Full Hessians ``(B, P, P)`` as one reverse-over-reverse product: each point repeated P
+    times against the identity (about 3x faster than vmapped ``jvp`` columns on small nets, and
+    the same to rounding); symmetrised.  Memory B P^2, like the landscape's own Hessian."""
+    batch, size = theta.shape
+    eye = torch.eye(size, dtype=theta.dtype, device=theta.device).repeat(batch, 1)
+    h = _hessian_times(landscape, theta.repeat_interleave(size, 0), eye).reshape(batch, size, size)
+    return 0.5 * (h + h.transpose(-1, -2))
+
+
+def _deflation(points: Tensor, roots: Tensor) -> tuple[Tensor, Tensor]:
+    """M(x) and grad M(x) of the module docstring at every row (M = 1, grad M = 0 without roots)."""
+    if roots.shape[0] == 0:
+        return points.new_ones(points.shape[0]), torch.zeros_like(points)
+    offsets = points[:, None, :] - roots[None, :, :]
+    squared = (offsets * offsets).sum(-1).clamp_min(1e-300)
+    factors = 1.0 / squared + 1.0
+    m = factors.prod(1)
+    grad_m = m[:, None] * ((-2.0 * offsets / squared[..., None] ** 2) / factors[..., None]).sum(1)
+    return m, grad_m
+
+
+def minimise_gradient_norm(landscape: Landscape, start: Tensor, steps: int, roots: Tensor | None = None) -> Tensor:
+    """Gradient descent with batched Armijo steps on phi(x) = ||M(x) g(x)||^2 / 2 (M = 1 without
+    deflation ``roots``): grad phi = M^2 H g + M ||g||^2 grad M, one Hessian-vector product a step.
+    Its minima with phi = 0 are the critical points of F of every index; the float64
+    Levenberg-Marquardt refinement that follows makes them critical to rounding."""
+    roots = start[:0] if roots is None else roots
+
+    def objective(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        m, grad_m = _deflation(x, roots)
+        g = landscape.gradient(x)
+        return 0.5 * (m * m) * (g * g).sum(1), g, m, grad_m
+
+    theta = start.clone()
+    step = torch.full((theta.shape[0],), INITIAL_STEP, dtype=theta.dtype, device=theta.device)
+    phi, g, m, grad_m = objective(theta)
+    for _ in range(steps):
+        direction = (m * m)[:, None] * _hessian_times(landscape, theta, g) + (m * (g * g).sum(1))[:, None] * grad_m
+        trial = theta - step[:, None] * direction
+        trial_phi, trial_g, trial_m, trial_grad_m = objective(trial)
+        accepted = torch.isfinite(trial_phi) & (trial_phi <= phi - ARMIJO_FRACTION * step * (direction * direction).sum(1))
+        theta = torch.where(accepted[:, None], trial, theta)
+        phi, g = torch.where(accepted, trial_phi, phi), torch.where(accepted[:, None], trial_g, g)
+        m, grad_m = torch.where(accepted, trial_m, m), torch.where(accepted[:, None], trial_grad_m, grad_m)
+        step = torch.where(accepted, step * 1.5, step * 0.5).clamp(1e-12, 1e3)
+    return theta
+
+
+def deflation_roots(landscape: Landscape, points: Tensor) -> Tensor:
+    """Distinct critical points among ``points`` (at most :data:`MAX_DEFLATION_ROOTS`): rows whose
+    gradient is below :data:`ROOT_TOLERANCE` x the loss scale, merged when within 1e-6 x max(1, |x|)."""
+    if points.shape[0] == 0:
+        return points
+    norms = landscape.gradient(points).norm(dim=1)
+    critical = points[torch.isfinite(norms) & (norms < ROOT_TOLERANCE * max(landscape.loss_scale(), 1e-300))]
+    roots: list[Tensor] = []
+    for row in critical:
+        if all(float((row - r).norm()) > 1e-6 * max(1.0, float(row.norm())) for r in roots):
+            roots.append(row)
+        if len(roots) == MAX_DEFLATION_ROOTS:
+            break
+    return torch.stack(roots) if roots else points[:0]
+
+
+def _run_mode(
+    landscape: Landscape, mode: str, start: Tensor, descent_steps: int, per_chunk: int, progress: Progress | None,
+    optimiser: str, generator: torch.Generator, found: Tensor,
+) -> Tensor:
+    """Stage 1 of one mode on ``start`` (chunked); ``found``: earlier modes' points (deflation roots)."""
+    if mode == "descent":
+        return descend_in_chunks(landscape, start, descent_steps, per_chunk, progress, optimiser, generator)
+    steps = newton_steps(descent_steps)
+    roots = deflation_roots(landscape, found.to(start)) if mode == "deflation" else None
+    targets = torch.randint(1, max(2, min(landscape.n_params - 1, MAX_TARGET_INDEX) + 1), (start.shape[0],), generator=generator)
+    blocks = []
+    for first in range(0, start.shape[0], per_chunk):
+        part = start[first : first + per_chunk]
+        if mode == "eigenvector-following":
+            blocks.append(follow_eigenvectors(landscape, part, eigen_steps(descent_steps), targets[first : first + per_chunk].to(part.device)))
+        else:
+            blocks.append(minimise_gradient_norm(landscape, part, steps, roots))
+        if progress is not None:
+            progress(mode, min(first + per_chunk, start.shape[0]), start.shape[0])
+    return torch.cat(blocks)
+
+
 def search(
     landscape: Landscape,
     starts: int,
@@ -306,14 +501,19 @@ def search(
     optimiser: str = "gd",
     dtype: torch.dtype = DTYPE,
     chunk: int | None = None,
+    mix: Mapping[str, float] | None = None,
 ) -> SearchResult:
-    """Random starts -> batched descent on ``device`` (in chunks) -> float64 refinement on the CPU.
+    """Random starts -> stage 1 on ``device`` (in chunks) -> float64 refinement on the CPU.
 
-    The starts are drawn on the CPU from ``seed`` whatever the device, so the same seed gives the
-    same starts everywhere; chunks do not change the result (each start is independent).
+    ``mix`` maps search modes (:data:`MODES`) to fractions of the starts (default
+    :data:`DESCENT_ONLY`; :data:`CRITICAL_POINT_MIX` for saddles); the result's ``modes`` says
+    which mode produced each candidate.  The starts are drawn on the CPU from ``seed`` whatever
+    the device, so the same seed gives the same starts everywhere; chunks do not change the
+    result (each start is independent).
     """
     if starts < 1:
         raise InvalidArgument(f"starts={starts} must be a positive integer")
+    plan = split_starts(starts, DESCENT_ONLY if mix is None else mix)
     generator = torch.Generator().manual_seed(seed)
     initial = landscape.random_points(starts, generator)
     require_memory(
@@ -323,9 +523,21 @@ def search(
     per_chunk = chunk or chunk_size(landscape.n_params, torch.tensor([], dtype=dtype).element_size())
     per_refine = min(per_chunk, refine_chunk_size(landscape.n_params))
     start = initial.to(device=device, dtype=dtype)
-    points = descend_in_chunks(landscape, start, descent_steps, per_chunk, progress, optimiser, generator).to("cpu", DTYPE)
+    stage_one: list[Tensor] = []
+    labels: list[str] = []
+    first = 0
+    for mode, count in plan:
+        done = torch.cat(stage_one) if stage_one else start[:0]
+        stage_one.append(_run_mode(landscape, mode, start[first : first + count], descent_steps, per_chunk, progress,
+                                   optimiser, generator, done))
+        labels += [mode] * count
+        first += count
+    points = torch.cat(stage_one).to("cpu", DTYPE)
+    # Descent alone refines with the landscape's own Hessian, as it always has (same points);
+    # a mix with the Hessian-based modes refines with the cheaper reverse-over-reverse one.
+    hessian = None if mix is None or dict(mix) == DESCENT_ONLY else (lambda t: dense_hessian(landscape, t))
     refined = torch.cat([
-        refine(landscape, points[i : i + per_refine], refine_steps, progress=progress)
+        refine(landscape, points[i : i + per_refine], refine_steps, progress=progress, hessian=hessian)
         for i in range(0, starts, per_refine)
     ])
     losses = landscape.loss(refined)
@@ -339,4 +551,5 @@ def search(
         refine_steps=refine_steps,
         optimiser=optimiser,
         device=str(device),
+        modes=tuple(labels),
     )

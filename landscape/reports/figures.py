@@ -29,6 +29,7 @@ KIND_COLOURS = {
     "local_minimum": "#c62828",
     "strict_saddle": "#1565c0",
     "degenerate_saddle": "#6a1b9a",
+    "local_maximum": "#00838f",
     "second_order_stationary": "#ef6c00",
     "not_critical": "#9e9e9e",
     "non_finite": "#000000",

@@ -187,7 +187,17 @@ def _coverage(coverage: dict[str, Any]) -> dict[str, Any]:
         "samples": samples,
         "samples_seen": coverage.get("samples_seen", len(samples)),
         "statistics": _statistics(coverage.get("statistics")),
+        "searched": _counts(coverage.get("searched")),
+        "named": _counts(coverage.get("named")),
+        "decided_fraction": coverage.get("decided_fraction") if isinstance(coverage.get("decided_fraction"), (int, float)) else None,
     }
+
+
+def _counts(value: Any) -> list[tuple[str, int]]:
+    """Sorted (class, count) pairs of a provenance mapping; anything malformed is left out."""
+    if not isinstance(value, dict):
+        return []
+    return sorted((str(k), v) for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool))
 
 
 def _statistics(statistics: Any) -> dict[str, Any]:

@@ -28,10 +28,12 @@ from landscape.oracles.factorisation import (
 )
 from landscape.oracles.landscapes import DTYPE
 from landscape.oracles.optimum import optimum_of
-from landscape.theorems.common import certified, certify, survey
+from landscape.oracles.search import CRITICAL_POINT_MIX
+from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.factorisation_checks import POLAR_RTOL, balanced_point
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.polar_meta import meta_algorithm_check
+from landscape.theorems.properties import CRITICAL, unexercised
 from landscape.theorems.omega_relu import ReluOmegaInstance, relu_omega_check, relu_omega_instances
 
 # Relative tolerance on identities that hold exactly in exact arithmetic (rounding is ~1e-15).
@@ -236,6 +238,8 @@ def global_certificate_check(
     (ii) sigma_max(Y - UV^T) <= lambda holds iff F equals the convex optimum (SVT value); a local
     minimum with a zero column pair has the convex optimum's value.  Variants: every first-order
     point is global (drops (ii)); every local minimum is global for (1.33) (drops the zero column).
+    The search mixes descent with the saddle-seeking modes; an instance where it reached no
+    critical point is undecided (the theory's points alone do not exercise the claim).
     """
 
     def check(problem: FactorisationProblem, context: Context) -> Evidence:
@@ -245,7 +249,7 @@ def global_certificate_check(
         scale = landscape.loss_scale()
         gap_tol = context.tolerances.loss * max(scale, abs(best))
         special = theory_points(landscape, problem.above)
-        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, restarts))
+        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, restarts), mix=CRITICAL_POINT_MIX)
         counts = found.counts()
         for label, point, kind in found.items():
             if kind.kind is PointClass.NOT_CRITICAL:
@@ -278,7 +282,11 @@ def global_certificate_check(
                 checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
                 return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
         message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        return Evidence(Outcome.SUPPORTS, message + "; Cor 1.6 consistent at every critical point", None, counts, found.restarts)
+        reason = unexercised(found, list(CRITICAL))
+        if reason is not None:
+            return with_provenance(Evidence(Outcome.INCONCLUSIVE, f"{message}; {reason}", None, counts, found.restarts), found)
+        return with_provenance(
+            Evidence(Outcome.SUPPORTS, message + "; Cor 1.6 consistent at every critical point", None, counts, found.restarts), found)
 
     return check
 
@@ -431,7 +439,7 @@ VARIANTS = [
         "$\\sigma_{\\max}(Y - UV^\\top) > \\lambda$ refutes it.",
         expectation=Expectation.HOLDS,
         instances=lambda: factorisation_problems(min_above=1, max_size=3, max_width=3),
-        check=global_certificate_check("variant-mf-first-order-global", claim_first_order_global=True, restarts=0),
+        check=global_certificate_check("variant-mf-first-order-global", claim_first_order_global=True, restarts=8),
         hypotheses=("at least one singular value above lambda",),
         falsifies="mf-weight-decay-global-certificate",
     ),
@@ -443,7 +451,7 @@ VARIANTS = [
         "minimum (no zero column) is claimed to reach the convex optimum.",
         expectation=Expectation.HOLDS,
         instances=lambda: factorisation_problems(min_above=2, max_size=3, width_below_above=True),
-        check=global_certificate_check("variant-mf-local-min-without-zero-column", drop_zero_column=True, restarts=0),
+        check=global_certificate_check("variant-mf-local-min-without-zero-column", drop_zero_column=True, restarts=8),
         hypotheses=("width < number of singular values above lambda",),
         falsifies="mf-weight-decay-global-certificate",
     ),

@@ -19,8 +19,10 @@ from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.oracles.landscapes import DeepLinear
 from landscape.oracles.optimum import optimum_of, sigma_eigen
-from landscape.theorems.common import certified, certify, survey
+from landscape.oracles.search import CRITICAL_POINT_MIX
+from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.properties import MINIMA, NON_MINIMA, unexercised
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +54,32 @@ def linear_instances(
 # -- deep-linear-no-bad-local-min ------------------------------------------------------------
 
 
-def no_bad_local_min(theorem_id: str, minimum_is_claimed_global: bool = True):
-    """Property: every certified local minimum has the optimal value (within tolerance)."""
+def no_bad_local_min(theorem_id: str):
+    """Property: every certified local minimum has the optimal value (within tolerance).
+
+    The search mixes descent with the saddle-seeking modes, so the non-global critical points it
+    classifies (saddles, degenerate ones included) are found, not only named.  An instance is
+    decided only where the search reached a minimum, and a second-order stationary candidate
+    (which could be a spurious minimum) leaves it undecided."""
 
     def check(instance: LinearInstance, context: Context) -> Evidence:
         landscape = instance.landscape()
         seed = context.seed_for(instance)
-        found = survey(landscape, context, seed, theory_points(landscape, np.random.default_rng(seed)))
+        special = theory_points(landscape, np.random.default_rng(seed))
+        found = survey(landscape, context, seed, special, mix=CRITICAL_POINT_MIX)
         counts = found.counts()
         for label, point, kind in found.items():
             if kind.kind is PointClass.LOCAL_MINIMUM:
                 claim = f"{label}: a local minimum ({kind.level}) with loss {kind.loss:.6g} > optimum {kind.optimum:.6g}"
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
-                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts, found)
         unresolved = counts.get(PointClass.SECOND_ORDER_STATIONARY.value, 0)
         message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        if unresolved and not minimum_is_claimed_global:
-            return Evidence(Outcome.INCONCLUSIVE, message, None, counts, found.restarts)
-        return Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts)
+        reason = unexercised(found, [PointClass.LOCAL_MINIMUM])
+        if unresolved or reason is not None:
+            why = f"{unresolved} second-order stationary, undecided" if unresolved else reason
+            return with_provenance(Evidence(Outcome.INCONCLUSIVE, f"{message}; {why}", None, counts, found.restarts), found)
+        return with_provenance(Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts), found)
 
     return check
 
@@ -132,7 +142,8 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
         eigenvalues, _ = sigma_eigen(landscape)
         optimum = optimum_of(landscape)
         counts: Counter[str] = Counter()
-        for subset in itertools.combinations(range(n2), n1):
+        subsets = itertools.combinations(range(n2), n1) if context.named_points else ()
+        for subset in subsets:
             c = random_invertible(n1, rng)
             point = thm_1_2_point(landscape, subset, c)
             found = classify(landscape, point, optimum.value, context.tolerances, seed)
@@ -164,18 +175,25 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
                 return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
         special = [(f"rank-deficient U, J={{{','.join(str(i + 1) for i in s)}}}", _rank_deficient(landscape, s, n1, rng))
                    for r in range(0, n1) for s in itertools.combinations(range(n2), r)]
-        found = survey(landscape, context, seed, special)
+        named = Counter(counts)  # the points (1.24), one per subset J: distinct by construction
+        found = survey(landscape, context, seed, special, mix=CRITICAL_POINT_MIX)
         counts.update(found.counts())
         for label, point, kind in found.items():
             not_strict = kind.kind in (PointClass.LOCAL_MINIMUM, PointClass.DEGENERATE_SADDLE, PointClass.SECOND_ORDER_STATIONARY)
             if not_strict:
                 claim = f"{label}: a non-global critical point without negative curvature ({kind.kind.value})"
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
-                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+                evidence = certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts, found)
+                evidence.named.update(named)
+                return evidence
         message = f"all {sum(counts.values())} critical points as Thm 1.2 says: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())
         )
-        return Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts)
+        reason = unexercised(found, [PointClass.STRICT_SADDLE])
+        outcome = Outcome.SUPPORTS if reason is None else Outcome.INCONCLUSIVE
+        evidence = with_provenance(Evidence(outcome, message + ("" if reason is None else f"; {reason}"), None, counts, found.restarts), found)
+        evidence.named.update(named)
+        return evidence
 
     return check
 

@@ -62,6 +62,8 @@ class Evidence:
             (see :mod:`landscape.measurements`).
         group: the group the measurements are summarised in besides the whole run (e.g.
             ``"tanh 2-8-1 adam"``).
+        searched, named: distinct critical points by class, found by the search from random
+            starts (``searched``) or given by the theory or the user (``named``).
     """
 
     outcome: Outcome
@@ -72,6 +74,8 @@ class Evidence:
     priority: int = 0
     statistics: dict[str, float | int | bool] = field(default_factory=dict)
     group: str = ""
+    searched: Counter[str] = field(default_factory=Counter)
+    named: Counter[str] = field(default_factory=Counter)
 
 
 SAMPLE_CAP = 256  # candidate samples kept per verification (a reservoir: every candidate equally likely)
@@ -110,7 +114,9 @@ class Samples:
 class Context:
     """What a property may use besides its instance: the budget, the seed, tolerances, the id
     of the theorem being verified (certificates carry it), the engine's progress callback, and
-    (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills."""
+    (optionally) a :class:`Samples` that :func:`~landscape.theorems.common.survey` fills.
+    With ``named_points`` false, the special points a theory or user names are left out and
+    only the search's candidates are classified (to show that the search alone decides)."""
 
     budget: Budget
     seed: int
@@ -119,6 +125,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = None  # the engine's progress callback
     samples: Samples | None = field(default=None, compare=False, repr=False)
     theorem_id: str = ""
+    named_points: bool = True
 
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be

@@ -23,7 +23,8 @@ from landscape.errors import InvalidArgument
 from landscape.oracles.classify import PointClass
 from landscape.oracles.landscapes import Landscape
 from landscape.oracles.optimum import optimum_of
-from landscape.theorems.common import Survey, certified, certify, survey
+from landscape.oracles.search import CRITICAL_POINT_MIX, DESCENT_ONLY
+from landscape.theorems.common import Survey, certified, certify, survey, with_provenance
 from landscape.theorems.model import Check, Context, Evidence, Outcome
 
 SpecialPoints = Callable[[Landscape], Sequence[tuple[str, np.ndarray]]]
@@ -31,6 +32,22 @@ SpecialPoints = Callable[[Landscape], Sequence[tuple[str, np.ndarray]]]
 NEEDS_OPTIMUM = {PointClass.LOCAL_MINIMUM, PointClass.GLOBAL_MINIMUM}
 # A second-order stationary point could be any of these; forbidding one leaves it undecided.
 HIDDEN_BY_UNDECIDED = {PointClass.LOCAL_MINIMUM, PointClass.DEGENERATE_SADDLE, PointClass.GLOBAL_MINIMUM}
+MINIMA = {PointClass.LOCAL_MINIMUM, PointClass.GLOBAL_MINIMUM}
+NON_MINIMA = {PointClass.STRICT_SADDLE, PointClass.DEGENERATE_SADDLE, PointClass.LOCAL_MAXIMUM}
+CRITICAL = MINIMA | NON_MINIMA | {PointClass.SECOND_ORDER_STATIONARY}
+# A claim forbidding a kind is exercised on an instance only where the search (not a named
+# point) reached a critical point that could have been of that kind: a minimum for claims about
+# minima, a saddle or maximum for claims about saddles and maxima, any critical point otherwise.
+EXERCISED_BY: dict[PointClass, set[PointClass]] = {
+    PointClass.LOCAL_MINIMUM: MINIMA,
+    PointClass.GLOBAL_MINIMUM: MINIMA,
+    PointClass.STRICT_SADDLE: NON_MINIMA,
+    PointClass.DEGENERATE_SADDLE: NON_MINIMA,
+    PointClass.LOCAL_MAXIMUM: NON_MINIMA,
+    PointClass.SECOND_ORDER_STATIONARY: CRITICAL,
+    PointClass.NOT_CRITICAL: CRITICAL,
+}
+WHAT_IS_REACHED = {frozenset(MINIMA): "minimum", frozenset(NON_MINIMA): "saddle or maximum", frozenset(CRITICAL): "critical point"}
 
 
 def landscape_of(instance: Any) -> Landscape:
@@ -54,8 +71,15 @@ def _kinds(kinds: Sequence[PointClass], role: str) -> tuple[PointClass, ...]:
     return tuple(kinds)
 
 
+def mix_for(kinds: Sequence[PointClass]) -> dict[str, float]:
+    """The search modes a claim about ``kinds`` needs: descent alone reaches minima; any other
+    kind needs the modes that reach saddles (:data:`~landscape.oracles.search.CRITICAL_POINT_MIX`)."""
+    return DESCENT_ONLY if set(kinds) <= MINIMA else CRITICAL_POINT_MIX
+
+
 def _stages(
-    instance: Any, context: Context, kinds: tuple[PointClass, ...], special: SpecialPoints | None, restarts: int | None
+    instance: Any, context: Context, kinds: tuple[PointClass, ...], special: SpecialPoints | None, restarts: int | None,
+    mix: dict[str, float] | None = None,
 ) -> Iterator[tuple[Landscape, Survey, int]]:
     """The special points classified first (a decision there saves the search), then the search."""
     landscape = landscape_of(instance)
@@ -65,10 +89,22 @@ def _stages(
             "pass optimum=... to from_function / from_module"
         )
     seed = context.seed_for(instance)
-    points = [(label, np.asarray(point, dtype=np.float64)) for label, point in (special(landscape) if special else [])]
+    named = special(landscape) if special and context.named_points else []
+    points = [(label, np.asarray(point, dtype=np.float64)) for label, point in named]
     if points:
         yield landscape, survey(landscape, context, seed, points, restarts=0), seed
-    yield landscape, survey(landscape, context, seed, [], restarts=restarts), seed
+    yield landscape, survey(landscape, context, seed, [], restarts=restarts, mix=mix or mix_for(kinds)), seed
+
+
+def unexercised(found: Survey, kinds: Sequence[PointClass]) -> str | None:
+    """Why the search did not exercise a claim about ``kinds`` (None when it did): no searched
+    candidate is critical, or none is of a class that could have been a counterexample."""
+    if not any(c.kind is not PointClass.NOT_CRITICAL for c, o in zip(found.classes, found.provenance) if o == "searched"):
+        return f"no critical point reached in {found.restarts} starts (every start diverged or stalled)"
+    wanted: set[PointClass] = set().union(*(EXERCISED_BY[kind] for kind in kinds))
+    if found.reached(wanted):
+        return None
+    return f"no {WHAT_IS_REACHED.get(frozenset(wanted), 'critical point of a forbidden kind')} reached in {found.restarts} starts"
 
 
 def _summary(counts: Counter[str]) -> str:
@@ -76,7 +112,8 @@ def _summary(counts: Counter[str]) -> str:
 
 
 def forbid(
-    *kinds: PointClass, special: SpecialPoints | None = None, restarts: int | None = None, exact: bool = False
+    *kinds: PointClass, special: SpecialPoints | None = None, restarts: int | None = None, exact: bool = False,
+    mix: dict[str, float] | None = None,
 ) -> Check:
     """Property "no critical point of the landscape is of these kinds".
 
@@ -92,32 +129,47 @@ def forbid(
             points in closed form, the origin), classified along with the search's candidates.
         restarts: random starts (default: the budget's).
         exact: also certify saddles exactly with sympy where the family has a symbolic form.
+        mix: search modes (see :func:`~landscape.oracles.search.search`); default
+            :func:`mix_for` the forbidden kinds.
     """
     forbidden = _kinds(kinds, "forbid")
 
     def check(instance: Any, context: Context) -> Evidence:
         counts: Counter[str] = Counter()
-        for landscape, found, seed in _stages(instance, context, forbidden, special, restarts):
+        surveys: list[Survey] = []
+        for landscape, found, seed in _stages(instance, context, forbidden, special, restarts, mix):
             counts.update(found.counts())
+            surveys.append(found)
             for label, point, kind in found.items():
                 if kind.kind in forbidden:
                     claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}" + (
                         "" if kind.optimum is None else f", optimum {kind.optimum:.6g}"
                     )
                     cert = certify(context.theorem_id, "counterexample", claim, landscape, point, kind, context, seed, exact=exact)
-                    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+                    return _provenance(certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts), surveys)
         undecided = counts.get(PointClass.SECOND_ORDER_STATIONARY.value, 0)
         if not counts:
             return Evidence(Outcome.INCONCLUSIVE, "no candidate was classified (no restarts, no special points)", None, counts, 0)
         if undecided and HIDDEN_BY_UNDECIDED & set(forbidden):
-            return Evidence(Outcome.INCONCLUSIVE, f"{_summary(counts)}; {undecided} undecided", None, counts, found.restarts)
-        return Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts)
+            evidence = Evidence(Outcome.INCONCLUSIVE, f"{_summary(counts)}; {undecided} undecided", None, counts, found.restarts)
+            return _provenance(evidence, surveys)
+        reason = unexercised(found, forbidden)
+        if reason is not None:
+            return _provenance(Evidence(Outcome.INCONCLUSIVE, f"{reason}; {_summary(counts)}", None, counts, found.restarts), surveys)
+        return _provenance(Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts), surveys)
 
     return check
 
 
+def _provenance(evidence: Evidence, surveys: list[Survey]) -> Evidence:
+    for found in surveys:
+        with_provenance(evidence, found)
+    return evidence
+
+
 def witness(
-    *kinds: PointClass, special: SpecialPoints | None = None, restarts: int | None = None, exact: bool = False
+    *kinds: PointClass, special: SpecialPoints | None = None, restarts: int | None = None, exact: bool = False,
+    mix: dict[str, float] | None = None,
 ) -> Check:
     """Property "some critical point of the landscape is of one of these kinds" (an existence claim).
 
@@ -129,14 +181,17 @@ def witness(
 
     def check(instance: Any, context: Context) -> Evidence:
         counts: Counter[str] = Counter()
-        for landscape, found, seed in _stages(instance, context, wanted, special, restarts):
+        surveys: list[Survey] = []
+        for landscape, found, seed in _stages(instance, context, wanted, special, restarts, mix):
             counts.update(found.counts())
+            surveys.append(found)
             for label, point, kind in found.items():
                 if kind.kind in wanted:
                     claim = f"{label}: a {kind.kind.value} ({kind.level}), loss {kind.loss:.6g}"
                     cert = certify(context.theorem_id, "witness", claim, landscape, point, kind, context, seed, exact=exact)
-                    return certified(Outcome.WITNESS, claim, cert, counts, found.restarts)
+                    return _provenance(certified(Outcome.WITNESS, claim, cert, counts, found.restarts), surveys)
         names = " or ".join(kind.value for kind in wanted)
-        return Evidence(Outcome.INCONCLUSIVE, f"no {names} among {_summary(counts)}", None, counts, found.restarts)
+        evidence = Evidence(Outcome.INCONCLUSIVE, f"no {names} among {_summary(counts)}", None, counts, found.restarts)
+        return _provenance(evidence, surveys)
 
     return check
