@@ -8,12 +8,19 @@ stderr and exit status 2; ``verify`` exits 0 iff every verdict matches its expec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from landscape.errors import InvalidArgument, LandscapeError
+
+if TYPE_CHECKING:
+    from landscape.budget import Budget
+    from landscape.cluster import Cluster
+    from landscape.results import VerificationResult
+    from landscape.theorems.model import Theorem
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -53,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
     verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+    verify.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run each theorem as a task on the Dask scheduler at ADDRESS (host:port), or on N local worker processes (local:N)",
+    )
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -147,27 +158,36 @@ def _rigour_of(directory: Path, theorem_id: str) -> str:
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.budget import budget_named, with_overrides
+    from landscape.cluster import Cluster, parse_scheduler
+    from landscape.userfiles import chosen_theorems
+
+    scheduler = None if args.scheduler is None else parse_scheduler(args.scheduler)
+    device = resolve_device(args.device) if scheduler is None else args.device  # a worker resolves its own
+    budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
+    theorems = chosen_theorems(args.ids, args.file, args.variants)
+    report_records = _start_report(args.report)
+    with contextlib.ExitStack() as stack:  # the cluster, if any, is reached before any work starts
+        cluster = None if scheduler is None else stack.enter_context(Cluster(scheduler))
+        return _verify_all(args, out, theorems, budget, device, report_records, cluster)
+
+
+def _verify_all(
+    args: argparse.Namespace, out: TextIO, theorems: list[Theorem], budget: Budget, device: str,
+    report_records: Path | None, cluster: Cluster | None,
+) -> int:
+    from landscape.cluster import ShippedFile, verify_on_cluster
     from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
-    from landscape.userfiles import chosen_theorems
 
-    device = resolve_device(args.device)
-    budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
-    theorems = chosen_theorems(args.ids, args.file, args.variants)
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
-    report_records = _start_report(args.report)
-    print(f"budget {budget.name}, seed {args.seed}, device {device}", file=out)
+    where = "" if cluster is None else f" (chosen by each worker), scheduler {cluster.scheduler}"
+    print(f"budget {budget.name}, seed {args.seed}, device {device}{where}", file=out)
     print(_row(header, widths), file=out, flush=True)
     results = []
-    for theorem in theorems:
-        bars = ProgressBars(theorem.id, enabled=not args.quiet)
-        try:
-            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
-        finally:
-            bars.close()
-        results.append(result)
+
+    def finished(result: VerificationResult) -> None:
         if args.json is not None:
             append_record(args.json, result)
         if report_records is not None:
@@ -179,6 +199,19 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
             f"{result.seconds:.1f}",
         )
         print(_row(row, widths), file=out, flush=True)
+
+    if cluster is not None:  # records are appended as tasks finish, in whatever order
+        file = None if args.file is None else ShippedFile.of(args.file)
+        results = verify_on_cluster(cluster, theorems, budget, args.seed, device, args.certificates, file, finished)
+    else:
+        for theorem in theorems:
+            bars = ProgressBars(theorem.id, enabled=not args.quiet)
+            try:
+                result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
+            finally:
+                bars.close()
+            results.append(result)
+            finished(result)
     print("", file=out)
     for result in results:
         line = f"{result.theorem_id}: {result.message}"
