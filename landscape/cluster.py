@@ -114,9 +114,13 @@ class Cluster:
         self.client: Any = None
         self._local: Any = None
 
-    def __enter__(self) -> Cluster:
+    def open(self) -> Cluster:
+        """Connect (or start the local workers); an unreachable scheduler is an InvalidArgument."""
         self.client = self._connect()
         return self
+
+    def __enter__(self) -> Cluster:
+        return self.open()
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
@@ -359,3 +363,37 @@ def theorems_of_items(items: Iterable[Any]) -> list[Theorem]:
             if isinstance(candidate, Theorem):
                 found.setdefault(candidate.id, candidate)
     return list(found.values())
+
+
+class Prefetch:
+    """Tasks submitted before the tests run (``pytest --landscape-scheduler``), collected when a
+    test asks for its theorem's verification: the cluster works on every theorem at once while
+    pytest walks through its tests in order."""
+
+    def __init__(self, cluster: Cluster, budget: Budget, seed: int, device: str = "cpu") -> None:
+        self.cluster, self.budget, self.seed, self.device = cluster, budget, seed, device
+        self._futures: dict[str, tuple[Theorem, Any]] = {}
+        self.served = 0  # verifications answered from the cluster
+
+    def submit(self, theorem: Theorem, file: ShippedFile | None = None) -> None:
+        if theorem.id not in self._futures:
+            self._futures[theorem.id] = (theorem, self.cluster.submit(theorem, self.budget, self.seed, self.device, True, file))
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    def result(self, theorem: Theorem, budget: Budget, seed: int, device: str, certificates: Path | None) -> VerificationResult | None:
+        """The prefetched verification of ``theorem``, or None when none matches this call (another
+        budget, seed or device, no certificate folder, or a theorem that was not prefetched)."""
+        entry = self._futures.get(theorem.id)
+        same = (budget, seed, device) == (self.budget, self.seed, self.device) and certificates is not None
+        if entry is None or entry[0] is not theorem or not same:
+            return None
+        future = entry[1]
+        started = time.perf_counter()
+        try:
+            future.result()
+        except Exception:  # noqa: BLE001 - the future's error is turned into an ``error`` verdict below
+            pass
+        self.served += 1
+        return _collect(future, theorem, budget, seed, device, certificates, time.perf_counter() - started)

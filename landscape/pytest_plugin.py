@@ -32,6 +32,7 @@ GROUP = "landscape"
 REPORT_OPTION = "--landscape-report"
 REPORT_WORKER_KEY = "landscape_report_dir"  # how the controller tells xdist workers the folder
 WORKERS_FOLDER = ".workers"
+SCHEDULER_OPTION = "--landscape-scheduler"
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -48,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         REPORT_OPTION, dest="landscape_report", default=None, metavar="DIR",
         help="record theorem verifications and write an HTML report to DIR (merged across xdist workers)",
+    )
+    group.addoption(
+        SCHEDULER_OPTION, dest="landscape_scheduler", default=None, metavar="ADDRESS",
+        help="verify the collected theorems as tasks on the Dask scheduler at ADDRESS, or on local:N worker processes",
     )
     group.addoption(
         "--landscape-certificates", default="landscape-certificates", metavar="DIR",
@@ -205,8 +210,72 @@ _REPORT_LINES = pytest.StashKey[list]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    _scheduler_summary(terminalreporter, config)
     lines = config.stash.get(_REPORT_LINES, None)
     if lines:
         terminalreporter.section("landscape report")
         for line in lines:
             terminalreporter.line(line)
+
+
+# -- --landscape-scheduler ------------------------------------------------------------------
+
+_PREFETCH = pytest.StashKey[Any]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``--landscape-scheduler``, submit every collected theorem to the cluster at once."""
+    config = session.config
+    address = config.getoption("landscape_scheduler", default=None)
+    if address is None or _is_worker(config):
+        return
+    if config.getoption("numprocesses", default=None):
+        raise pytest.UsageError(f"{SCHEDULER_OPTION} and -n both spread the tests; use one of them")
+    from landscape.cluster import Cluster, Prefetch, ShippedFile, theorems_of_items
+    from landscape.errors import LandscapeError
+
+    try:
+        cluster = Cluster(address).open()
+    except LandscapeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    prefetch = Prefetch(cluster, selected_budget(config), int(config.getoption("landscape_seed")))
+    config.stash[_PREFETCH] = prefetch
+    for item in session.items:
+        for theorem in theorems_of_items([item]):
+            from_file = getattr(item, "theorem", None) is theorem  # a theorem of a user's file: ship the file
+            prefetch.submit(theorem, ShippedFile.of(item.path) if from_file else None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    prefetch = config.stash.get(_PREFETCH, None)
+    if prefetch is not None:
+        prefetch.cluster.close()
+
+
+def _scheduler_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    prefetch = config.stash.get(_PREFETCH, None)
+    if prefetch is not None:
+        terminalreporter.section("landscape cluster")
+        terminalreporter.line(
+            f"{prefetch.served} of {len(prefetch)} theorem verifications ran as tasks on {prefetch.cluster.scheduler}"
+        )
+
+
+def verifier(config: pytest.Config) -> Callable[..., Any]:
+    """``verify(theorem, budget, seed=0, device="cpu", certificates=None)``: the cluster's
+    prefetched result under ``--landscape-scheduler``, else :func:`landscape.runner.verify`."""
+    from landscape.runner import verify
+
+    prefetch = config.stash.get(_PREFETCH, None)
+
+    def verify_theorem(theorem: Any, budget: Any, seed: int = 0, device: str = "cpu", certificates: Path | None = None) -> Any:
+        result = None if prefetch is None else prefetch.result(theorem, budget, seed, device, certificates)
+        return result if result is not None else verify(theorem, budget, seed, device, certificates=certificates)
+
+    return verify_theorem
+
+
+@pytest.fixture(scope="session")
+def landscape_verify(pytestconfig: pytest.Config) -> Callable[..., Any]:
+    """See :func:`verifier`."""
+    return verifier(pytestconfig)
