@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=DEVICES, help="where to measure (default: auto)")
     bench.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="search precision (default: float64)")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256")
+    bench.add_argument(
+        "--scaling", action="store_true",
+        help="instead: the quick catalogue on a local Dask cluster of 1 and of 2 workers, and their ratio (with --quick, a handful of theorems)",
+    )
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
     replay.add_argument("file", type=Path, metavar="FILE")
@@ -239,11 +243,31 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 
     from landscape.bench import QUICK_SIZES, BenchSettings, format_figures, run_bench
 
+    if args.scaling:
+        return _bench_scaling(args, out)
     settings = BenchSettings(device=resolve_device(args.device), dtype=getattr(torch, args.dtype))
     if args.quick:
         settings.sizes, settings.steps, settings.hessian_batch, settings.hessian_loop_points = QUICK_SIZES, 5, 64, 4
     figures = run_bench(settings, progress=lambda message: print(f"measuring {message} ...", file=sys.stderr, flush=True))
     print(format_figures(figures), file=out)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")
+    return 0
+
+
+def _bench_scaling(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from landscape.budget import budget_named
+    from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, scaling_figures
+    from landscape.theorems import REGISTRY
+
+    theorems = [REGISTRY.get(i) for i in QUICK_SCALING_IDS] if args.quick else REGISTRY.catalogue()
+    figures = scaling_figures(
+        theorems, budget_named("quick"), progress=lambda message: print(f"measuring {message} ...", file=sys.stderr, flush=True),
+    )
+    print(format_scaling(figures), file=out)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")

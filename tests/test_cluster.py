@@ -26,6 +26,7 @@ from landscape.budget import budget_named, with_overrides
 from landscape.cluster import (
     Cluster, SchedulerAddress, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
 )
+from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
 from landscape.errors import InvalidArgument
 from landscape.results import Verdict
 from landscape.runner import verify
@@ -205,3 +206,22 @@ def test_pytest_runs_a_file_on_the_cluster(tmp_path):
     [theorem] = [t for t in theorems_in(claim) if t.id == VARIANT]
     serial = verify(theorem, budget_named("quick"), 0, "cpu", certificates=tmp_path / "serial")
     assert Path(serial.certificate_path).read_bytes() == (tmp_path / "from-cluster" / f"{VARIANT}.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "tasks, workers, makespan",
+    [((1.0, 2.0, 3.0), 1, 6.0), ((5.0, 1.0, 1.0), 100, 5.0), ((3.0, 3.0, 2.0, 2.0, 2.0), 2, 7.0), ((), 4, 0.0)],
+    ids=["one-worker-sums", "critical-path", "lpt-is-greedy-not-optimal", "no-tasks"],
+)
+def test_simulated_makespan(tasks, workers, makespan):
+    assert lpt_makespan(tasks, workers) == makespan
+
+
+@pytest.mark.slow
+def test_bench_scaling_reports_every_figure():
+    theorems = [REGISTRY.get(i) for i in QUICK_SCALING_IDS[:2]]
+    figures = scaling_figures(theorems, BUDGET)
+    assert set(figures["seconds"]) == {"local:1", "local:2"} and figures["ratio"] > 0 and figures["same_verdicts"]
+    assert set(figures["task_seconds"]) == set(QUICK_SCALING_IDS[:2])
+    assert figures["simulated"]["makespan_seconds"]["100"] == figures["simulated"]["critical_path_seconds"]
+    assert "local:1 / local:2" in format_scaling(figures)
