@@ -19,15 +19,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from landscape.budget import budget_named, with_overrides
 from landscape.cluster import (
-    Cluster, SchedulerAddress, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
+    Cluster, SchedulerAddress, _collect, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
 )
 from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
-from landscape.errors import InvalidArgument
+from landscape.errors import InvalidArgument, LandscapeError
 from landscape.results import Verdict
 from landscape.runner import verify
 from landscape.theorems import REGISTRY
@@ -225,3 +226,50 @@ def test_bench_scaling_reports_every_figure():
     assert set(figures["task_seconds"]) == set(QUICK_SCALING_IDS[:2])
     assert figures["simulated"]["makespan_seconds"]["100"] == figures["simulated"]["critical_path_seconds"]
     assert "local:1 / local:2" in format_scaling(figures)
+
+
+class _FinishedFuture:
+    """What ``_collect`` reads of a future that did not return."""
+
+    def __init__(self, status: str, exception: BaseException | None = None) -> None:
+        self.status, self._exception = status, exception
+
+    def exception(self) -> BaseException | None:
+        return self._exception
+
+
+def test_a_task_lost_with_its_workers_is_an_error_verdict():
+    from distributed import KilledWorker
+
+    theorem = REGISTRY.get("omega-properties")
+    lost = _FinishedFuture("error", KilledWorker("verify-omega-properties", SimpleNamespace(address="tcp://10.0.0.5:40000"), 3))
+    result = _collect(lost, theorem, BUDGET, 0, "cpu", None, 1.5)
+    assert result.verdict is Verdict.ERROR and "KilledWorker" in result.message and result.seconds == 1.5
+    assert result.theorem_id == theorem.id and result.expectation is theorem.expectation
+
+
+def test_a_dropped_task_stops_the_run_in_one_line():
+    with pytest.raises(LandscapeError, match="dropped the task of omega-properties"):
+        _collect(_FinishedFuture("cancelled"), REGISTRY.get("omega-properties"), BUDGET, 0, "cpu", None, 0.0)
+
+
+def test_interrupting_a_run_keeps_the_records_that_arrived(cluster, tmp_path):
+    """The CLI on the module's scheduler by its address: a fast and a slower theorem; Ctrl-C after
+    the first record keeps it.  (Last in the module: the slower task may still be running.)"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    records = tmp_path / "r.jsonl"
+    address = cluster.client.scheduler.address
+    run = subprocess.Popen(
+        [sys.executable, "-m", "landscape.cli", "verify", "omega-properties", "balancedness-invariant", "--instances", "1",
+         "--scheduler", address, "--json", str(records), "--certificates", str(tmp_path / "certificates")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    deadline = time.monotonic() + 600
+    while run.poll() is None and time.monotonic() < deadline and not (records.exists() and records.read_text().strip()):
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    stdout, stderr = run.communicate(timeout=300)
+    kept = [json.loads(line) for line in records.read_text().splitlines()]
+    assert run.returncode == 130, stdout + stderr
+    assert [r["theorem_id"] for r in kept] == ["omega-properties"] and kept[0]["verdict"] == "holds"
+    assert f"kept 1 record in {records}" in stderr
