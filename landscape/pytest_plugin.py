@@ -14,6 +14,11 @@ merges them into ``DIR/results.jsonl`` and renders the report from those records
 Every module-level ``Theorem`` of a collected file (``pytest my_claim.py``) is a test item of its
 own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certificates``.
 Heavy imports (torch) happen only when a fixture or a theorem asks for them.
+
+``--landscape-scheduler ADDRESS`` (or ``local:N``) submits every collected theorem to a Dask
+cluster once collection ends (see :mod:`landscape.cluster`); each test then takes its theorem's
+result from there through the ``landscape_verify`` fixture (the same verdicts and certificates
+as in-process) and the summary says how many ran as tasks.  It replaces ``-n``, not combines with it.
 """
 
 from __future__ import annotations

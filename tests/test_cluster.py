@@ -47,22 +47,29 @@ WORKERS = 2
 KILL_WAIT_SECONDS = 120  # how long the killer waits for a task to be running before it gives up (never in a healthy run)
 
 RAISING_FILE = '''
-import numpy as np
 from hypothesis import strategies as st
 from landscape import api
 
-def _raise_outside_exception(instance, context):
+def _raise_value_error(instance, context):
+    raise ValueError("a property that raises")
+
+def _raise_system_exit(instance, context):
     raise SystemExit("a property that calls sys.exit")
 
 RAISES = api.Theorem(
+    id="raises-value-error", title="a property that raises", source="test", statement="none",
+    expectation=api.Expectation.HOLDS, instances=lambda: st.just(1), check=_raise_value_error,
+)
+EXITS = api.Theorem(
     id="raises-system-exit", title="a property that exits", source="test", statement="none",
-    expectation="holds", instances=lambda: st.just(1), check=_raise_outside_exception,
+    expectation=api.Expectation.HOLDS, instances=lambda: st.just(1), check=_raise_system_exit,
 )
 '''
 
 
 def _tutorial_file(folder: Path) -> Path:
     blocks = re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), flags=re.M | re.S)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "my_claim.py"
     path.write_text("\n\n".join(blocks))
     return path
@@ -164,10 +171,12 @@ def _story(key: str, dask_scheduler=None) -> list[str]:
 def test_a_task_that_raises_is_an_error_verdict(cluster, tmp_path):
     path = tmp_path / "raising_claim.py"
     path.write_text(RAISING_FILE)
-    theorems = theorems_in(path)
-    [result] = verify_on_cluster(cluster, theorems, BUDGET, 0, "cpu", tmp_path, ShippedFile.of(path))
-    assert result.verdict is Verdict.ERROR and not result.matches
-    assert "SystemExit: a property that calls sys.exit" in result.message
+    raises, exits = theorems_in(path)
+    on_cluster = verify_on_cluster(cluster, [raises, exits], BUDGET, 0, "cpu", tmp_path, ShippedFile.of(path))
+    assert all(r.verdict is Verdict.ERROR and not r.matches for r in on_cluster)
+    assert on_cluster[0].message == verify(raises, BUDGET, 0, "cpu").message  # as in-process
+    assert "ValueError: a property that raises" in on_cluster[0].message
+    assert "SystemExit: a property that calls sys.exit" in on_cluster[1].message  # raised past verify: the task's error
 
 
 def test_a_user_file_is_shipped_checked_and_named_as_on_the_client(tmp_path):
@@ -202,7 +211,7 @@ def test_pytest_runs_a_file_on_the_cluster(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert f"PASSED {claim.name}::{VARIANT}" in run.stdout
+    assert f"{claim.name}::{VARIANT} PASSED" in run.stdout and "2 passed" in run.stdout
     assert f"2 of 2 theorem verifications ran as tasks on local:{WORKERS}" in run.stdout
     [theorem] = [t for t in theorems_in(claim) if t.id == VARIANT]
     serial = verify(theorem, budget_named("quick"), 0, "cpu", certificates=tmp_path / "serial")
