@@ -136,13 +136,19 @@ class Cluster:
             )
             return Client(self._local)
         try:
-            return Client(self.scheduler.address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
+            client = Client(self.scheduler.address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
         except (OSError, TimeoutError, ValueError) as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise InvalidArgument(
                 f"cannot reach the Dask scheduler at {self.scheduler.address} ({reason}); start one with "
                 f"`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or use --scheduler local:N"
             ) from None
+        try:
+            check_worker_versions(client)
+        except InvalidArgument:
+            client.close()
+            raise
+        return client
 
     def close(self) -> None:
         if self.client is not None:
@@ -162,6 +168,26 @@ class Cluster:
             None if file is None else file.as_arguments(),
             key=f"verify-{theorem.id}-{budget.name}-{seed}", pure=False, retries=0,
         )
+
+
+def check_worker_versions(client: Any) -> None:
+    """Every worker connected now runs the client's versions of the project and its numerical
+    libraries (another torch or Hypothesis could change a verdict); a worker that lacks the project
+    or differs is refused in one line.  Workers that join later are not checked."""
+    from landscape.oracles.certificates import versions
+
+    ours = versions()
+    try:
+        theirs = client.run(versions)
+    except Exception as exc:  # noqa: BLE001 - e.g. ModuleNotFoundError on a worker without the project
+        raise InvalidArgument(
+            f"a worker of {client.scheduler.address} cannot run the harness ({type(exc).__name__}: {exc}); "
+            "install landscape-theorems on every worker"
+        ) from None
+    for worker, found in sorted(theirs.items()):
+        differing = [f"{name} {found.get(name)} (here {version})" for name, version in ours.items() if found.get(name) != version]
+        if differing:
+            raise InvalidArgument(f"worker {worker} runs {', '.join(differing)}; install the same versions on every worker")
 
 
 # -- on a worker ------------------------------------------------------------------------------

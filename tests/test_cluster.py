@@ -25,7 +25,7 @@ import pytest
 
 from landscape.budget import budget_named, with_overrides
 from landscape.cluster import (
-    Cluster, SchedulerAddress, _collect, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
+    Cluster, SchedulerAddress, _collect, check_worker_versions, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
 )
 from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
 from landscape.errors import InvalidArgument, LandscapeError
@@ -255,6 +255,16 @@ def test_a_task_lost_with_its_workers_is_an_error_verdict():
     result = _collect(lost, theorem, BUDGET, 0, "cpu", None, 1.5)
     assert result.verdict is Verdict.ERROR and "KilledWorker" in result.message and result.seconds == 1.5
     assert result.theorem_id == theorem.id and result.expectation is theorem.expectation
+
+
+def test_a_worker_with_other_versions_is_refused():
+    from landscape.oracles.certificates import versions
+
+    other = SimpleNamespace(run=lambda function: {"tcp://10.0.0.5:40000": {**versions(), "torch": "1.0"}})
+    with pytest.raises(InvalidArgument, match=r"worker tcp://10.0.0.5:40000 runs torch 1.0 \(here "):
+        check_worker_versions(other)
+    same = SimpleNamespace(run=lambda function: {"tcp://10.0.0.5:40000": versions()})
+    check_worker_versions(same)
 
 
 def test_a_dropped_task_stops_the_run_in_one_line():
