@@ -206,6 +206,7 @@ def verify_task(
         import torch
 
         torch.set_num_threads(WORKER_THREADS)
+        _quiet_random_state_warning()
         theorem = _theorem_on_worker(theorem_id, file)
         with tempfile.TemporaryDirectory(prefix="landscape-task-") as folder:
             result = verify(
@@ -220,6 +221,18 @@ def verify_task(
     if certificate is not None and file is not None:
         certificate = _name_client_file(certificate, file["path"])
     return json.dumps({"record": result.as_record(), "certificate": certificate}, allow_nan=False)
+
+
+def _quiet_random_state_warning() -> None:
+    """A Dask worker's own threads (heartbeats, work stealing) draw from the global ``random``
+    module while a property runs, which Hypothesis reports as a strategy using ``random``.  The
+    harness draws only from its own ``random.Random`` and torch generators, so the warning is a
+    false alarm here, and it is silenced on workers only."""
+    import warnings
+
+    from hypothesis.errors import HypothesisDeprecationWarning
+
+    warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies", category=HypothesisDeprecationWarning)
 
 
 def worker_device(name: str) -> str:
