@@ -52,6 +52,7 @@ LOCAL_PREFIX = "local:"
 CONNECT_TIMEOUT_SECONDS = 5  # a live scheduler answers in milliseconds; 5 s allows a slow network and still fails fast
 WORKER_THREADS = 1  # one task per worker process: Hypothesis and torch each keep process-wide state
 WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1"}  # one BLAS/OpenMP thread per worker, as under pytest -n
+HTTP_ADDRESS = ":0"  # the local scheduler's HTTP server on any free port: no clash with a cluster already running here
 SHIPPED_FOLDER = "landscape-shipped-files"  # under the worker's temporary folder, one subfolder per SHA-256
 REFUSED = "refused"  # payload key: input the worker refused, re-raised on the client as InvalidArgument
 FAILED = "failed"  # payload key: the task raised outside the property (recorded as ``error``)
@@ -131,7 +132,7 @@ class Cluster:
         if self.scheduler.address is None:
             self._local = LocalCluster(
                 n_workers=self.scheduler.local_workers, threads_per_worker=WORKER_THREADS, processes=True,
-                dashboard_address=None, scheduler_kwargs={"dashboard": False}, env=dict(WORKER_ENVIRONMENT),
+                dashboard_address=HTTP_ADDRESS, scheduler_kwargs={"dashboard": False}, env=dict(WORKER_ENVIRONMENT),
                 silence_logs=logging.CRITICAL,
             )
             return Client(self._local)
