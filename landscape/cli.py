@@ -8,12 +8,19 @@ stderr and exit status 2; ``verify`` exits 0 iff every verdict matches its expec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from landscape.errors import InvalidArgument, LandscapeError
+
+if TYPE_CHECKING:
+    from landscape.budget import Budget
+    from landscape.cluster import Cluster
+    from landscape.results import VerificationResult
+    from landscape.theorems.model import Theorem
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -62,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="wall-clock limit of one instance; past it the instance is inconclusive and the run goes on "
         "(default per budget: quick 300, standard 1800, thorough 7200)",
     )
+    verify.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run each theorem as a task on the Dask scheduler at ADDRESS (host:port), or on N local worker processes (local:N)",
+    )
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -74,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for smoke tests): B in 16, 64, 256; end-to-end figures on two theorems")
     bench.add_argument("--no-end-to-end", action="store_true", help="leave out the whole-run figures (catalogue under each thread policy, pytest)")
     bench.add_argument("--no-peer", action="store_true", help="leave out the SciPy L-BFGS-B peer")
+    bench.add_argument(
+        "--scaling", action="store_true",
+        help="instead: the quick catalogue on a local Dask cluster of 1 and of 2 workers, and their ratio (with --quick, a handful of theorems)",
+    )
     _threads_option(bench)
 
     sweep = commands.add_parser("sweep", help="Safran-Shamir's ReLU experiment at its published size, one table row per size")
@@ -192,32 +207,44 @@ def _rigour_of(directory: Path, theorem_id: str) -> str:
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.budget import budget_named, with_overrides
-    from landscape.progress import ProgressBars
-    from landscape.reports.records import append_record
-    from landscape.runner import verify
+    from landscape.cluster import Cluster, parse_scheduler
     from landscape.userfiles import chosen_theorems
 
-    device = resolve_device(args.device)
+    scheduler = None if args.scheduler is None else parse_scheduler(args.scheduler)
+    device = resolve_device(args.device) if scheduler is None else args.device  # a worker resolves its own
     budget = with_overrides(
         budget_named(args.budget), instances=args.instances, restarts=args.restarts, instance_timeout=args.instance_timeout
     )
     theorems = chosen_theorems(args.ids, args.file, args.variants)
+    report_records = _start_report(args.report)
+    with contextlib.ExitStack() as stack:  # the cluster, if any, is reached before any work starts
+        cluster = None if scheduler is None else stack.enter_context(Cluster(scheduler))
+        return _verify_all(args, out, theorems, budget, device, report_records, cluster)
+
+
+def _verify_all(
+    args: argparse.Namespace, out: TextIO, theorems: list[Theorem], budget: Budget, device: str,
+    report_records: Path | None, cluster: Cluster | None,
+) -> int:
+    from landscape.cluster import ShippedFile, verify_on_cluster
+    from landscape.progress import ProgressBars
+    from landscape.reports.records import append_record
+    from landscape.runner import verify
+
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
-    report_records = _start_report(args.report)
     from landscape.threads import active_policy
 
     policy = active_policy()
-    print(f"budget {budget.name}, seed {args.seed}, device {device}, threads {policy.small} ({policy.source}; {policy.large} for large batches)", file=out)
+    if cluster is None:
+        where = f", threads {policy.small} ({policy.source}; {policy.large} for large batches)"
+    else:
+        where = f" (chosen by each worker), scheduler {cluster.scheduler}"
+    print(f"budget {budget.name}, seed {args.seed}, device {device}{where}", file=out)
     print(_row(header, widths), file=out, flush=True)
     results = []
-    for theorem in theorems:
-        bars = ProgressBars(theorem.id, enabled=not args.quiet)
-        try:
-            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads)
-        finally:
-            bars.close()
-        results.append(result)
+
+    def finished(result: VerificationResult) -> None:
         if args.json is not None:
             append_record(args.json, result)
         if report_records is not None:
@@ -229,6 +256,19 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
             f"{result.seconds:.1f}",
         )
         print(_row(row, widths), file=out, flush=True)
+
+    if cluster is not None:  # records are appended as tasks finish, in whatever order
+        file = None if args.file is None else ShippedFile.of(args.file)
+        results = verify_on_cluster(cluster, theorems, budget, args.seed, device, args.certificates, file, finished)
+    else:
+        for theorem in theorems:
+            bars = ProgressBars(theorem.id, enabled=not args.quiet)
+            try:
+                result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads)
+            finally:
+                bars.close()
+            results.append(result)
+            finished(result)
     print("", file=out)
     for result in results:
         line = f"{result.theorem_id}: {result.message}"
@@ -259,6 +299,8 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 
     from landscape.bench import QUICK_END_TO_END_IDS, QUICK_SIZES, BenchSettings, format_figures, run_bench
 
+    if args.scaling:
+        return _bench_scaling(args, out)
     settings = BenchSettings(device=resolve_device(args.device), dtype=getattr(torch, args.dtype))
     if args.quick:
         settings.sizes, settings.steps, settings.hessian_batch, settings.hessian_loop_points = QUICK_SIZES, 5, 64, 4
@@ -297,6 +339,24 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
                 stream.write(json.dumps(row.as_dict(), allow_nan=False) + "\n")
 
     run_sweep(sizes, args.protocol, args.starts, args.seed, device, on_row)
+    return 0
+
+
+def _bench_scaling(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from landscape.budget import budget_named
+    from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, scaling_figures
+    from landscape.theorems import REGISTRY
+
+    theorems = [REGISTRY.get(i) for i in QUICK_SCALING_IDS] if args.quick else REGISTRY.catalogue()
+    figures = scaling_figures(
+        theorems, budget_named("quick"), progress=lambda message: print(f"measuring {message} ...", file=sys.stderr, flush=True),
+    )
+    print(format_scaling(figures), file=out)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1, allow_nan=False) + "\n")
     return 0
 
 

@@ -16,6 +16,11 @@ record there.  All writes hold ``DIR/results.jsonl.lock``, so sessions may share
 Every module-level ``Theorem`` of a collected file (``pytest my_claim.py``) is a test item of its
 own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certificates``.
 Heavy imports (torch) happen only when a fixture or a theorem asks for them.
+
+``--landscape-scheduler ADDRESS`` (or ``local:N``) submits every collected theorem to a Dask
+cluster once collection ends (see :mod:`landscape.cluster`); each test then takes its theorem's
+result from there through the ``landscape_verify`` fixture (the same verdicts and certificates
+as in-process) and the summary says how many ran as tasks.  It replaces ``-n``, not combines with it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ SESSION_WORKER_KEY = "landscape_report_session"  # and the session's token, nami
 WORKERS_FOLDER = ".workers"
 THREADS_OPTION = "--landscape-threads"
 RESULTS_NAME = "results.jsonl"  # as landscape.reports.html.RESULTS_NAME (not imported: no heavy imports here)
+SCHEDULER_OPTION = "--landscape-scheduler"
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -63,6 +69,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         THREADS_OPTION, dest="landscape_threads", type=int, default=None, metavar="N",
         help="torch intra-op threads for every workload (default: the harness's thread policy; sets LANDSCAPE_THREADS for xdist workers)",
+    )
+    group.addoption(
+        SCHEDULER_OPTION, dest="landscape_scheduler", default=None, metavar="ADDRESS",
+        help="verify the collected theorems as tasks on the Dask scheduler at ADDRESS, or on local:N worker processes",
     )
     group.addoption(
         "--landscape-certificates", default="landscape-certificates", metavar="DIR",
@@ -280,8 +290,72 @@ _SESSION = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    _scheduler_summary(terminalreporter, config)
     lines = config.stash.get(_REPORT_LINES, None)
     if lines:
         terminalreporter.section("landscape report")
         for line in lines:
             terminalreporter.line(line)
+
+
+# -- --landscape-scheduler ------------------------------------------------------------------
+
+_PREFETCH = pytest.StashKey[Any]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``--landscape-scheduler``, submit every collected theorem to the cluster at once."""
+    config = session.config
+    address = config.getoption("landscape_scheduler", default=None)
+    if address is None or _is_worker(config):
+        return
+    if config.getoption("numprocesses", default=None):
+        raise pytest.UsageError(f"{SCHEDULER_OPTION} and -n both spread the tests; use one of them")
+    from landscape.cluster import Cluster, Prefetch, ShippedFile, theorems_of_items
+    from landscape.errors import LandscapeError
+
+    try:
+        cluster = Cluster(address).open()
+    except LandscapeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    prefetch = Prefetch(cluster, selected_budget(config), int(config.getoption("landscape_seed")))
+    config.stash[_PREFETCH] = prefetch
+    for item in session.items:
+        for theorem in theorems_of_items([item]):
+            from_file = getattr(item, "theorem", None) is theorem  # a theorem of a user's file: ship the file
+            prefetch.submit(theorem, ShippedFile.of(item.path) if from_file else None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    prefetch = config.stash.get(_PREFETCH, None)
+    if prefetch is not None:
+        prefetch.cluster.close()
+
+
+def _scheduler_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    prefetch = config.stash.get(_PREFETCH, None)
+    if prefetch is not None:
+        terminalreporter.section("landscape cluster")
+        terminalreporter.line(
+            f"{prefetch.served} of {len(prefetch)} theorem verifications ran as tasks on {prefetch.cluster.scheduler}"
+        )
+
+
+def verifier(config: pytest.Config) -> Callable[..., Any]:
+    """``verify(theorem, budget, seed=0, device="cpu", certificates=None)``: the cluster's
+    prefetched result under ``--landscape-scheduler``, else :func:`landscape.runner.verify`."""
+    from landscape.runner import verify
+
+    prefetch = config.stash.get(_PREFETCH, None)
+
+    def verify_theorem(theorem: Any, budget: Any, seed: int = 0, device: str = "cpu", certificates: Path | None = None) -> Any:
+        result = None if prefetch is None else prefetch.result(theorem, budget, seed, device, certificates)
+        return result if result is not None else verify(theorem, budget, seed, device, certificates=certificates)
+
+    return verify_theorem
+
+
+@pytest.fixture(scope="session")
+def landscape_verify(pytestconfig: pytest.Config) -> Callable[..., Any]:
+    """See :func:`verifier`."""
+    return verifier(pytestconfig)

@@ -36,8 +36,8 @@ FLOAT64_CERTIFICATES = {
 }
 
 
-def _verify_and_replay(theorem, budget, seed, tmp_path, record=None):
-    result = verify(theorem, budget, seed, certificates=tmp_path)
+def _verify_and_replay(theorem, budget, seed, tmp_path, record=None, verifier=verify):
+    result = verifier(theorem, budget, seed, certificates=tmp_path)
     if record is not None:  # --landscape-report: every catalogue verification goes to the report
         record(result)
     if not result.matches:
@@ -52,8 +52,8 @@ def _verify_and_replay(theorem, budget, seed, tmp_path, record=None):
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=[t.id for t in CATALOGUE])
-def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record):
-    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record)
+def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify):
+    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify)
     assert result.coverage.instances >= 1
     if theorem.expectation is Expectation.PROBE:  # a probe classifies nothing: it measures
         headline = result.coverage.statistics()["overall"][theorem.headline]
@@ -69,8 +69,8 @@ def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[t.id for t in VARIANTS])
-def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed, tmp_path, landscape_record):
-    result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path, landscape_record)
+def test_falsified_variant_is_refuted(variant, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify):
+    result = _verify_and_replay(variant, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify)
     assert result.verdict is Verdict.REFUTED
     assert result.certificate is not None and result.certificate.role == "counterexample"
 
