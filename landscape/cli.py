@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--instances", type=int, metavar="N", help="override the budget's instances per theorem (N >= 1)")
     verify.add_argument("--restarts", type=int, metavar="N", help="override the budget's random starts per instance (N >= 1)")
     verify.add_argument("--report", type=Path, metavar="DIR", help="write DIR/results.jsonl as theorems finish and an HTML report in DIR")
+    verify.add_argument(
+        "--power", nargs="?", const="claim", choices=("claim", "bowl", "monkey-saddle", "strict-saddle"), metavar="KIND",
+        help="also plant counterexamples the search is not told about and record how often they are certified "
+        "(KIND: bowl, monkey-saddle, strict-saddle; default: the claim's)",
+    )
+    verify.add_argument("--power-plants", type=int, default=None, metavar="N", help="plants per instance and radius (default: 2)")
+    verify.add_argument("--power-location", default="start", choices=("start", "path"),
+                        help="plant centres drawn like the search's starts (default) or on a descent path from one")
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -147,6 +155,7 @@ def _rigour_of(directory: Path, theorem_id: str) -> str:
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.budget import budget_named, with_overrides
+    from landscape.power import power_line
     from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
@@ -154,6 +163,7 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
 
     device = resolve_device(args.device)
     budget = with_overrides(budget_named(args.budget), instances=args.instances, restarts=args.restarts)
+    power = _power_settings(args)
     theorems = chosen_theorems(args.ids, args.file, args.variants)
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
@@ -164,7 +174,7 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     for theorem in theorems:
         bars = ProgressBars(theorem.id, enabled=not args.quiet)
         try:
-            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars)
+            result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, power=power)
         finally:
             bars.close()
         results.append(result)
@@ -188,6 +198,8 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
             line += f"\n    rigour: {result.certificate.rigour} ({result.certificate.rigour_note})"
         if result.certificate_path or not result.matches:
             line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
+        if result.power is not None:
+            line += f"\n    {power_line(result.power)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
     print(f"\n{len(results) - len(failed)} of {len(results)} verdicts as expected" + (f"; unexpected: {', '.join(failed)}" if failed else ""), file=out)
@@ -197,6 +209,20 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         index, _ = write_report([report_records], args.report)
         print(f"report: {index}", file=out)
     return 0 if not failed else 1
+
+
+def _power_settings(args: argparse.Namespace):  # -> PowerSettings | None
+    """The power run asked for by ``--power`` / ``--power-plants`` / ``--power-location``, or None."""
+    from landscape.power import PLANTS_PER_RADIUS, PowerSettings
+
+    if args.power is None:
+        if args.power_plants is not None:
+            raise InvalidArgument("--power-plants needs --power; add --power to plant counterexamples")
+        return None
+    plants = PLANTS_PER_RADIUS if args.power_plants is None else args.power_plants
+    if plants < 1:
+        raise InvalidArgument(f"--power-plants {plants} must be a positive integer")
+    return PowerSettings(kind=None if args.power == "claim" else args.power, plants=plants, location=args.power_location)
 
 
 def command_bench(args: argparse.Namespace, out: TextIO) -> int:
@@ -242,6 +268,8 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
     parts = ["landscape verify"] + ([f"--file {args.file}"] if args.file else []) + [theorem_id]
     parts += [f"--seed {args.seed}", f"--budget {args.budget}"]
     parts += [f"--{name} {getattr(args, name)}" for name in ("instances", "restarts") if getattr(args, name) is not None]
+    if getattr(args, "power", None) is not None:
+        parts += ["--power" if args.power == "claim" else f"--power {args.power}"]
     return " ".join(parts)
 
 

@@ -30,6 +30,7 @@ PROFILE_ENV = "LANDSCAPE_PROFILE"
 PROFILE_BUDGETS = {"dev": "quick", "ci": "quick", "thorough": "thorough"}
 GROUP = "landscape"
 REPORT_OPTION = "--landscape-report"
+POWER_OPTION = "--landscape-power"
 REPORT_WORKER_KEY = "landscape_report_dir"  # how the controller tells xdist workers the folder
 WORKERS_FOLDER = ".workers"
 
@@ -48,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         REPORT_OPTION, dest="landscape_report", default=None, metavar="DIR",
         help="record theorem verifications and write an HTML report to DIR (merged across xdist workers)",
+    )
+    group.addoption(
+        POWER_OPTION, dest="landscape_power", nargs="?", const="claim", default=None, metavar="KIND",
+        help="also run a power run per theorem: plant counterexamples (KIND bowl, monkey-saddle, strict-saddle; "
+        "default the claim's) and record how often the search certifies them",
     )
     group.addoption(
         "--landscape-certificates", default="landscape-certificates", metavar="DIR",
@@ -82,6 +88,22 @@ def selected_budget(config: pytest.Config):
     from landscape.budget import budget_named
 
     return budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
+
+
+def selected_power(config: pytest.Config):  # -> PowerSettings | None
+    """The power run asked for by ``--landscape-power [KIND]``, or None."""
+    chosen = config.getoption("landscape_power")
+    if chosen is None:
+        return None
+    from landscape.power import PowerSettings
+
+    return PowerSettings(kind=None if chosen == "claim" else chosen)
+
+
+@pytest.fixture(scope="session")
+def landscape_power(pytestconfig: pytest.Config):
+    """The :class:`~landscape.power.PowerSettings` of ``--landscape-power``, or None."""
+    return selected_power(pytestconfig)
 
 
 def certificate_folder(config: pytest.Config) -> Path:

@@ -89,6 +89,8 @@ class VerificationResult:
         title, source, statement, hypotheses: the theorem as declared, so that a report
             renders from records alone.
         device: where the batched search ran.
+        power: for a power run, what the search certified of counterexamples planted in the
+            instances (see :func:`landscape.power.power_record`), or why no plant applies.
     """
 
     theorem_id: str
@@ -107,6 +109,7 @@ class VerificationResult:
     statement: str = ""
     hypotheses: tuple[str, ...] = ()
     device: str = "cpu"
+    power: dict[str, Any] | None = None
 
     @property
     def matches(self) -> bool:
@@ -137,4 +140,5 @@ class VerificationResult:
             "device": self.device,
             "certificate_path": self.certificate_path,
             "certificate": None if self.certificate is None else self.certificate.to_json(),
+            **({} if self.power is None else {"power": self.power}),
         }

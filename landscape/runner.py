@@ -36,6 +36,7 @@ from landscape.errors import InvalidArgument, LandscapeError
 from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
+from landscape.power import PowerSettings, measure_power
 from landscape.results import Coverage, VerificationResult, Verdict
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
 
@@ -59,9 +60,12 @@ def verify(
     certificates: Path | None = None,
     listener: Listener | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    power: PowerSettings | None = None,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
-    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised."""
+    input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.  With
+    ``power``, the result also carries a power run (:mod:`landscape.power`) under the same
+    budget and seed."""
     samples = Samples()
     context = Context(
         budget=budget, seed=seed, device=device, progress=progress, samples=samples, theorem_id=theorem.id
@@ -141,6 +145,8 @@ def verify(
         hypotheses=tuple(theorem.hypotheses),
         device=device,
     )
+    if power is not None:
+        result.power = measure_power(theorem, budget, seed, device, power)
     if certificate is not None:
         certificate.budget = dataclasses.asdict(budget)
     if certificate is not None and certificates is not None:

@@ -32,13 +32,13 @@ class TheoremItem(pytest.Item):
         self.add_marker(pytest.mark.theorem(theorem.id))
 
     def runtest(self) -> None:
-        from landscape.pytest_plugin import certificate_folder, selected_budget
+        from landscape.pytest_plugin import certificate_folder, selected_budget, selected_power
         from landscape.runner import verify
         from landscape.theorems.registry import Registry
 
         Registry().register(self.theorem)  # a malformed id fails here, in one line
         budget, seed = selected_budget(self.config), int(self.config.getoption("landscape_seed"))
-        result = verify(self.theorem, budget, seed, certificates=certificate_folder(self.config))
+        result = verify(self.theorem, budget, seed, certificates=certificate_folder(self.config), power=selected_power(self.config))
         self.user_properties.append((RECORD_PROPERTY, json.loads(json.dumps(result.as_record()))))  # plain JSON travels between xdist workers
         if not result.matches:
             expected = "refuted" if self.theorem.is_variant else self.theorem.expectation.value

@@ -113,6 +113,7 @@ def forbid(
             return Evidence(Outcome.INCONCLUSIVE, f"{_summary(counts)}; {undecided} undecided", None, counts, found.restarts)
         return Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts)
 
+    check.forbidden = forbidden  # type: ignore[attr-defined]  # what a power run plants (landscape.power)
     return check
 
 
