@@ -35,7 +35,7 @@ from landscape.errors import InvalidArgument
 from landscape.oracles.builders import instance_key
 from landscape.oracles.classify import PointClass
 from landscape.oracles.factorisation import MatrixFactorisation, residual_at
-from landscape.oracles.landscapes import Landscape, loss_at
+from landscape.oracles.landscapes import DeepLinear, Landscape, loss_at
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.planted import KINDS, Plant, Planted
 from landscape.oracles.search import descend
@@ -135,7 +135,7 @@ def zero_column_centre(landscape: Landscape, point: np.ndarray) -> np.ndarray | 
     excess = float((base.y * product).sum()) - 0.5 * base.lam * float((u**2).sum() + (v**2).sum())
     if excess <= 0:
         return None
-    t = (excess / float((product**2).sum())) ** 0.25
+    t = (excess / float((product**2).sum())) ** 0.5
     return base.flatten(t * u, t * v)
 
 
@@ -257,14 +257,33 @@ def draw_plant(base: Landscape, plan: PowerPlan, radius: float, location: str, r
         centre = point if plan.centre is None else plan.centre(base, point)
         if centre is None:
             continue
-        if optimum is not None and optimum.point is not None and np.linalg.norm(centre - optimum.point) < radius:
-            continue  # keep the base's minimiser outside the ball
+        if optimum is not None and optimum.point is not None and not minimiser_outside(base, optimum.point, centre, radius):
+            continue  # the optimum must stay attained outside the ball, or its oracle would be wrong
         gap = loss_at(base, centre) - (floor if floor is not None else 0.0)
         room = gap if floor is not None else abs(loss_at(base, centre)) + base.loss_scale()
         if floor is not None and gap <= MIN_GAP * base.loss_scale():
             continue
         return Plant(plan.kind, tuple(float(v) for v in centre), radius, DEPTH_FRACTION * room, _axes(plan.kind, base.n_params, rng))
     return None
+
+
+def minimiser_outside(base: Landscape, point: np.ndarray, centre: np.ndarray, radius: float) -> bool:
+    """Whether a global minimiser of ``base`` lies outside the ball: ``point`` itself, or for a deep
+    linear network the same product with W_1 scaled by a and W_L by 1/a (a = 2^k, |k| <= 30), which
+    leaves the loss exactly the optimum's up to rounding; a compact minimiser set (weight decay) has
+    no such orbit, and a ball that covers ``point`` is refused."""
+    if np.linalg.norm(point - centre) >= radius:
+        return True
+    if not isinstance(base, DeepLinear) or base.depth < 2:
+        return False
+    first, last = base.shapes[0][0] * base.shapes[0][1], base.shapes[-1][0] * base.shapes[-1][1]
+    for power in [k for j in range(1, 31) for k in (j, -j)]:
+        moved = np.array(point, dtype=np.float64)
+        moved[:first] *= 2.0**power
+        moved[len(moved) - last:] /= 2.0**power
+        if np.linalg.norm(moved - centre) >= radius:
+            return True
+    return False
 
 
 def draw_point(base: Landscape, location: str, rng: np.random.Generator, budget: Budget) -> np.ndarray:
