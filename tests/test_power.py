@@ -12,11 +12,14 @@ import torch
 from landscape.budget import Budget
 from landscape.cli import main
 from landscape.oracles.classify import PointClass, classify
-from landscape.oracles.landscapes import DTYPE, DeepLinear, landscape_from_spec, loss_at
+from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, landscape_from_spec, loss_at
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.planted import Plant, Planted
 from landscape.power import PowerSettings, draw_instances, measure_power, plan_for, zero_column_centre
 from landscape.reports import write_report
+from landscape.reports.records import append_record
+from landscape.runner import verify
+from landscape.userfiles import theorems_in
 from landscape.theorems import REGISTRY
 
 ONE_START = Budget("custom", instances=1, restarts=1, descent_steps=150, refine_steps=30)
@@ -135,13 +138,15 @@ NO_SPURIOUS = api.Theorem(
 def test_a_forbid_claim_gets_a_power_run_with_no_extra_code(tmp_path):
     path = tmp_path / "scalar_claim.py"
     path.write_text(USER_CLAIM)
+    (theorem,) = theorems_in(path)
+    result = verify(theorem, ONE_START, 0, power=PowerSettings(radii=(0.01, 20.0), plants=1))
+    assert result.matches
+    power = result.as_record()["power"]
+    assert power["kind"] == "bowl"
+    assert power["by_radius"]["20"] == [1, 1] and power["by_radius"]["0.01"][1] == 1
     records = tmp_path / "r.jsonl"
-    status = main(["verify", "--file", str(path), "--instances", "1", "--restarts", "2", "--power", "--power-plants", "1",
-                   "--json", str(records), "--certificates", str(tmp_path / "certs"), "--quiet", "--report", str(tmp_path / "report")])
-    assert status == 0
-    power = json.loads(records.read_text().splitlines()[0])["power"]
-    assert power["kind"] == "bowl" and len(power["by_radius"]) == 8
-    assert sum(planted for _, planted in power["by_radius"].values()) == 8
+    append_record(records, result)
+    write_report([records], tmp_path / "report")
     page = (tmp_path / "report" / "theorem-scalar-no-spurious-minima.html").read_text()
     assert "Power: detection of planted counterexamples" in page
     assert "power r95" in (tmp_path / "report" / "index.html").read_text()
@@ -159,3 +164,12 @@ def test_a_report_says_not_applicable(tmp_path):
     write_report([results], tmp_path / "out")
     assert "power: not applicable &mdash; an identity" in (tmp_path / "out" / "theorem-balancedness-invariant.html").read_text()
     assert "n/a" in (tmp_path / "out" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("kind", ["bowl", "monkey-saddle", "strict-saddle"])
+def test_closed_form_derivatives_match_autograd(kind):
+    base = _landscape()
+    planted = Planted(base, _plant(base, kind, radius=1.5))
+    points = torch.tensor(planted.plant.centre, dtype=DTYPE) + 0.6 * torch.randn(32, base.n_params, generator=torch.Generator().manual_seed(0), dtype=DTYPE)
+    assert torch.allclose(planted.gradient(points), Landscape.gradient(planted, points), rtol=1e-10, atol=1e-10)
+    assert torch.allclose(planted.hessian(points), Landscape.hessian(planted, points), rtol=1e-10, atol=1e-10)

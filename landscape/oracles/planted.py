@@ -145,6 +145,67 @@ class Planted(Landscape):
         base = self.base.loss(theta)
         return base + weight * (self.inner(theta) - base)
 
+    def gradient(self, theta: Tensor) -> Tensor:
+        """grad F = (1 - w) grad f + w grad q + (q - f) grad w, with grad w = w'(u) 2z/r^2."""
+        blend, blend_gradient, _ = self._blend(theta)
+        q, q_gradient, _ = self._inner_derivatives(theta, second=False)
+        base = self.base.loss(theta)
+        return (1.0 - blend)[:, None] * self.base.gradient(theta) + blend[:, None] * q_gradient + (q - base)[:, None] * blend_gradient
+
+    def hessian(self, theta: Tensor) -> Tensor:
+        """(1 - w) H_f + w H_q + (grad q - grad f) grad w^T + grad w (grad q - grad f)^T + (q - f) H_w."""
+        blend, blend_gradient, blend_hessian = self._blend(theta)
+        q, q_gradient, q_hessian = self._inner_derivatives(theta, second=True)
+        base, base_gradient = self.base.loss(theta), self.base.gradient(theta)
+        difference = q_gradient - base_gradient
+        cross = difference[:, :, None] * blend_gradient[:, None, :]
+        h = (1.0 - blend)[:, None, None] * self.base.hessian(theta) + blend[:, None, None] * q_hessian
+        h = h + cross + cross.transpose(-1, -2) + (q - base)[:, None, None] * blend_hessian
+        return 0.5 * (h + h.transpose(-1, -2))
+
+    def _blend(self, theta: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """w, grad w and Hessian of w: w = S(s), s = (1 - u)/(1 - INNER), u = ||z||^2/r^2."""
+        z = theta - self._centre.to(theta)
+        r2 = self.plant.radius**2
+        u = (z * z).sum(1) / r2
+        s = ((1.0 - u) / (1.0 - INNER)).clamp(0.0, 1.0)
+        step = s**4 * (35.0 - 84.0 * s + 70.0 * s**2 - 20.0 * s**3)
+        first = -140.0 * s**3 * (1.0 - s) ** 3 / (1.0 - INNER)  # dw/du
+        second = 420.0 * s**2 * (1.0 - s) ** 2 * (1.0 - 2.0 * s) / (1.0 - INNER) ** 2  # d2w/du2
+        du = 2.0 * z / r2
+        eye = torch.eye(theta.shape[1], dtype=theta.dtype, device=theta.device)
+        hessian = second[:, None, None] * du[:, :, None] * du[:, None, :] + (first * 2.0 / r2)[:, None, None] * eye
+        return step, first[:, None] * du, hessian
+
+    def _inner_derivatives(self, theta: Tensor, second: bool) -> tuple[Tensor, Tensor, Tensor | None]:
+        """q, grad q and (with ``second``) the Hessian of q, in closed form."""
+        centre, axes, r, depth = self._centre.to(theta), self._axes.to(theta), self.plant.radius, self.plant.depth
+        z = theta - centre
+        size = theta.shape[1]
+        eye = torch.eye(size, dtype=theta.dtype, device=theta.device)
+        gradient = 2.0 * depth * z / r**2
+        hessian = (2.0 * depth / r**2) * eye.expand(theta.shape[0], size, size) if second else None
+        if self.plant.kind != "bowl":
+            along = z @ axes.T
+            projector = axes.T @ axes  # onto the plant's axes
+            gradient = gradient - 2.0 * depth * (along @ axes) / r**2
+            if second:
+                hessian = hessian - (2.0 * depth / r**2) * projector
+        if self.plant.kind == "strict-saddle":
+            e1 = axes[0]
+            gradient = gradient - 2.0 * depth * along[:, :1] * e1 / r**2
+            if second:
+                hessian = hessian - (2.0 * depth / r**2) * torch.outer(e1, e1)
+        if self.plant.kind == "monkey-saddle":
+            e1, e2 = axes[0], axes[1]
+            z1, z2 = along[:, 0] / r, along[:, 1] / r
+            gradient = gradient + (depth / r) * ((3.0 * z1**2 - 3.0 * z2**2)[:, None] * e1 - (6.0 * z1 * z2)[:, None] * e2)
+            if second:
+                e11, e22, e12 = torch.outer(e1, e1), torch.outer(e2, e2), torch.outer(e1, e2) + torch.outer(e2, e1)
+                cubic = 6.0 * (z1[:, None, None] * (e11 - e22) - z2[:, None, None] * e12)
+                hessian = hessian + (depth / r**2) * cubic
+        return self.inner(theta), gradient, hessian
+
     def loss_scale(self) -> float:
         return self.base.loss_scale()
 
