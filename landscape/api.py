@@ -20,7 +20,9 @@ Hypothesis strategy that draws instances satisfying the hypotheses (no arguments
 * building blocks of properties — :func:`survey` (search + classify), :func:`classify`,
   :func:`certify` (a replayable certificate), :func:`certified` (evidence carrying it),
   :func:`register_check` (a replayable check of your own);
-* running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`.
+* running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`;
+  ``verify(..., power=PowerSettings())`` or :func:`measure_power` adds a power run (planted
+  counterexamples and how often the search certifies them; ``forbid`` claims need nothing more).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from landscape.oracles.landscapes import DeepLinear, Landscape, register_family
 from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
 from landscape.oracles.search import SearchResult, search
 from landscape.results import VerificationResult, Verdict
+from landscape.power import PowerSettings, measure_power
 from landscape.runner import verify
 from landscape.theorems.common import Survey, certified, certify, survey
 from landscape.theorems.model import Check, Context, Evidence, Expectation, Outcome, Theorem
@@ -46,10 +49,10 @@ from landscape.theorems.properties import forbid, landscape_of, witness
 __all__ = [
     "BUDGETS", "Budget", "Certificate", "Check", "CheckResult", "Classification", "Context", "DataError",
     "Dataset", "DeepLinear", "Evidence", "Expectation", "FunctionLandscape", "InvalidArgument", "Landscape",
-    "LandscapeError", "ModuleLandscape", "Optimum", "Outcome", "PointClass", "SearchResult", "Survey",
+    "LandscapeError", "ModuleLandscape", "Optimum", "Outcome", "PointClass", "PowerSettings", "SearchResult", "Survey",
     "Theorem", "TheoremViolation", "Tolerances", "VerificationResult", "Verdict", "architectures",
     "budget_named", "builder", "certified", "certify", "classify", "classify_batch", "datasets", "forbid",
-    "from_function", "from_module", "landscape_of", "one_hidden_layer", "optimum_of", "register_check",
+    "from_function", "from_module", "landscape_of", "measure_power", "one_hidden_layer", "optimum_of", "register_check",
     "register_family", "register_optimum", "regression_data", "replay", "run_check", "search", "survey",
     "verify", "witness",
 ]

@@ -104,6 +104,8 @@ class Tally:
     planted: dict[float, int] = field(default_factory=dict)
     elsewhere: int = 0
     skipped: int = 0
+    instances: int = 0
+    instances_skipped: int = 0
     errors: list[str] = field(default_factory=list)
     scales: list[float] = field(default_factory=list)
 
@@ -143,6 +145,7 @@ PLANS: dict[str, PowerPlan] = {
     "deep-linear-no-bad-local-min": PowerPlan("bowl"),
     "one-hidden-strict-saddles": PowerPlan("bowl"),
     "mf-weight-decay-global-certificate": PowerPlan("bowl", zero_column_centre),
+    "wide-net-no-bad-basin": PowerPlan("bowl"),
 }
 KIND_OF_CLASS = {
     PointClass.LOCAL_MINIMUM: "bowl",
@@ -206,8 +209,14 @@ def draw_instances(theorem: Theorem, budget: Budget, seed: int) -> list[Any]:
 
 def plant_instance(theorem: Theorem, instance: Any, context: Context, plan: PowerPlan, power: PowerSettings,
                    tally: Tally) -> None:
-    """Plant ``power.plants`` of ``plan.kind`` at each radius into ``instance`` and judge each."""
-    base = landscape_of(instance)
+    """Plant ``power.plants`` of ``plan.kind`` at each radius into ``instance`` and judge each; an
+    instance with no landscape of its own (a construction judged by name) is counted and skipped."""
+    try:
+        base = landscape_of(instance)
+    except InvalidArgument:
+        tally.instances_skipped += 1
+        return
+    tally.instances += 1
     scale = start_scale(base, context.seed)
     tally.scales.append(scale)
     key = instance_key(instance)
@@ -343,7 +352,8 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
     ``kind``; ``by_radius`` (relative radius, 3 significant digits -> [detected, planted]);
     ``r50`` and ``r95``, the smallest radius detected in at least 50% / 95% of its plants
     (null if none); ``scale`` (what radii are relative to, with the instances' median start
-    norms); ``plants`` per (instance, radius); ``location``; ``search`` (the budget the checks
+    norms); ``plants`` per (instance, radius); ``instances`` planted in and ``instances_skipped``
+    (no landscape to plant in); ``location``; ``search`` (the budget the checks
     ran with); ``elsewhere`` (certified counterexamples outside the plant's ball); ``skipped``
     (plants with no centre above the optimum); ``errors``; ``seconds``.
     """
@@ -356,6 +366,8 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
         "r95": _smallest(rates, 0.95),
         "scale": {"relative_to": SCALE_NOTE, "median_norms": [round(s, 6) for s in tally.scales]},
         "plants": power.plants,
+        "instances": tally.instances,
+        "instances_skipped": tally.instances_skipped,
         "location": power.location,
         "search": {"budget": budget.name, "restarts": budget.restarts, "descent_steps": budget.descent_steps,
                    "refine_steps": budget.refine_steps},

@@ -15,7 +15,11 @@ instance — and ``statistics`` — ``headline``, ``overall`` and per-group ``gr
 earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsifies``, *new* ``title``,
 ``source``, ``statement``, ``hypotheses``, ``device``, ``environment`` (``versions``,
 ``platform``) and ``recorded_at`` (UTC, ISO 8601), ``certificate_path`` and ``certificate``
-(the certificate's JSON, or null).
+(the certificate's JSON, or null); and, only in records of a power run, ``power``: either
+``{"applicable": false, "reason": ...}`` or ``applicable``, ``kind``, ``by_radius`` (relative
+radius -> ``[detected, planted]``), ``r50``, ``r95``, ``scale``, ``plants``, ``instances``,
+``instances_skipped``, ``location``, ``search``, ``elsewhere``, ``skipped``, ``errors``,
+``seconds`` (see :func:`landscape.power.power_record`).
 
 Optional certificate facts that reports draw when present (families may fill them):
 
