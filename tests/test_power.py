@@ -11,6 +11,7 @@ import torch
 
 from landscape.budget import Budget
 from landscape.cli import main
+from landscape.errors import InvalidArgument
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, landscape_from_spec, loss_at
 from landscape.oracles.optimum import optimum_of
@@ -173,3 +174,20 @@ def test_closed_form_derivatives_match_autograd(kind):
     points = torch.tensor(planted.plant.centre, dtype=DTYPE) + 0.6 * torch.randn(32, base.n_params, generator=torch.Generator().manual_seed(0), dtype=DTYPE)
     assert torch.allclose(planted.gradient(points), Landscape.gradient(planted, points), rtol=1e-10, atol=1e-10)
     assert torch.allclose(planted.hessian(points), Landscape.hessian(planted, points), rtol=1e-10, atol=1e-10)
+
+
+def test_centres_on_a_descent_path_are_planted_and_found():
+    theorem = REGISTRY.get("deep-linear-no-bad-local-min")
+    power = measure_power(theorem, ONE_START, 0, power=PowerSettings(radii=(20.0,), plants=1, location="path"))
+    assert power["location"] == "path" and power["by_radius"] == {"20": [1, 1]}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"kind": "cliff"}, "power kind='cliff' must be one of"),
+    ({"location": "anywhere"}, "power location='anywhere' must be one of"),
+    ({"plants": 0}, "power plants=0 must be a positive integer"),
+    ({"radii": (0.1, -1.0)}, "must be positive numbers"),
+], ids=["kind", "location", "plants", "radii"])
+def test_bad_power_settings_are_refused(arguments, message):
+    with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
+        PowerSettings(**arguments)
