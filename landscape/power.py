@@ -268,10 +268,12 @@ def draw_plant(base: Landscape, plan: PowerPlan, radius: float, location: str, r
             continue
         if optimum is not None and optimum.point is not None and not minimiser_outside(base, optimum.point, centre, radius):
             continue  # the optimum must stay attained outside the ball, or its oracle would be wrong
-        gap = loss_at(base, centre) - (floor if floor is not None else 0.0)
-        room = gap if floor is not None else abs(loss_at(base, centre)) + base.loss_scale()
-        if floor is not None and gap <= MIN_GAP * base.loss_scale():
+        level = loss_at(base, centre)
+        if floor is not None and level - floor <= MIN_GAP * base.loss_scale():
             continue
+        # without an optimum oracle only saddles are judged (a minimum claim needs the optimum),
+        # and their depth is set by the loss scale
+        room = level - floor if floor is not None else abs(level) + base.loss_scale()
         return Plant(plan.kind, tuple(float(v) for v in centre), radius, DEPTH_FRACTION * room, _axes(plan.kind, base.n_params, rng))
     return None
 

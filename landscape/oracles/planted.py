@@ -169,7 +169,7 @@ class Planted(Landscape):
         r2 = self.plant.radius**2
         u = (z * z).sum(1) / r2
         s = ((1.0 - u) / (1.0 - INNER)).clamp(0.0, 1.0)
-        step = s**4 * (35.0 - 84.0 * s + 70.0 * s**2 - 20.0 * s**3)
+        step = smoothstep(s)
         first = -140.0 * s**3 * (1.0 - s) ** 3 / (1.0 - INNER)  # dw/du
         second = 420.0 * s**2 * (1.0 - s) ** 2 * (1.0 - 2.0 * s) / (1.0 - INNER) ** 2  # d2w/du2
         du = 2.0 * z / r2
