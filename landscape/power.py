@@ -352,8 +352,8 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
     """The record's ``power`` object.
 
     ``kind``; ``by_radius`` (relative radius, 3 significant digits -> [detected, planted]);
-    ``r50`` and ``r95``, the smallest radius detected in at least 50% / 95% of its plants
-    (null if none); ``scale`` (what radii are relative to, with the instances' median start
+    ``r50`` and ``r95``, the smallest radius from which on every radius was detected in at
+    least 50% / 95% of its plants (null if even the largest was not); ``scale`` (what radii are relative to, with the instances' median start
     norms); ``plants`` per (instance, radius); ``instances`` planted in and ``instances_skipped``
     (no landscape to plant in); ``location``; ``search`` (the budget the checks
     ran with); ``elsewhere`` (certified counterexamples outside the plant's ball); ``skipped``
@@ -381,10 +381,17 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
 
 
 def _smallest(rates: list[tuple[float, int, int]], level: float) -> float | None:
-    for radius, found, planted in rates:
-        if planted and found >= level * planted:
-            return float(f"{radius:.3g}")
-    return None
+    """The smallest radius from which on every radius with plants was detected at ``level`` or
+    more (so "r95 = 0.3" reads "plants of radius 0.3 or more: at least 95% certified"); None when
+    the largest radius falls short."""
+    smallest = None
+    for radius, found, planted in reversed(rates):
+        if not planted:
+            continue
+        if found < level * planted:
+            break
+        smallest = float(f"{radius:.3g}")
+    return smallest
 
 
 def power_line(power: dict[str, Any]) -> str:

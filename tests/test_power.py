@@ -191,3 +191,12 @@ def test_centres_on_a_descent_path_are_planted_and_found():
 def test_bad_power_settings_are_refused(arguments, message):
     with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
         PowerSettings(**arguments)
+
+
+def test_r95_is_where_the_curve_stays_above_95_percent():
+    from landscape.power import _smallest
+
+    rates = [(0.02, 4, 4), (0.1, 1, 4), (0.5, 4, 4), (2.0, 4, 4)]
+    assert _smallest(rates, 0.95) == 0.5  # a lucky small radius below a miss does not count
+    assert _smallest(rates, 0.25) == 0.02
+    assert _smallest([(0.1, 4, 4), (1.0, 2, 4)], 0.95) is None
