@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from hypothesis import strategies as st
 
 from landscape.budget import Budget
 from landscape.cli import main
@@ -200,3 +201,19 @@ def test_r95_is_where_the_curve_stays_above_95_percent():
     assert _smallest(rates, 0.95) == 0.5  # a lucky small radius below a miss does not count
     assert _smallest(rates, 0.25) == 0.02
     assert _smallest([(0.1, 4, 4), (1.0, 2, 4)], 0.95) is None
+
+
+@pytest.mark.parametrize("kinds, planted", [
+    ((PointClass.LOCAL_MINIMUM, PointClass.STRICT_SADDLE), "bowl"),
+    ((PointClass.DEGENERATE_SADDLE,), "monkey-saddle"),
+    ((PointClass.STRICT_SADDLE,), "strict-saddle"),
+    ((PointClass.GLOBAL_MINIMUM,), None),
+], ids=["minimum-first", "degenerate", "strict", "global"])
+def test_a_forbid_claim_plants_what_it_forbids(kinds, planted):
+    from landscape import api
+
+    theorem = api.Theorem(id="t", title="t", source="s", statement="s", expectation=api.Expectation.HOLDS,
+                          instances=lambda: st.just(0), check=api.forbid(*kinds))
+    plan = plan_for(theorem)
+    assert (plan.kind if planted else plan) == (planted or plan)
+    assert isinstance(plan, str) != bool(planted)
