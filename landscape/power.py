@@ -49,6 +49,7 @@ MIN_GAP = 1e-3  # centres with f(c) - f* below this x loss scale are redrawn (no
 MAX_DRAWS = 20  # centre draws per plant before the plant is skipped
 SCALE_SAMPLE = 256  # starts drawn to measure the median start norm
 LOCATIONS = ("start", "path")
+ERRORS_KEPT = 3  # messages of plants whose check raised kept in the record (all are counted)
 SCALE_NOTE = "median Euclidean norm of the search's random starts in the instance"
 
 CentreMap = Callable[[Landscape, np.ndarray], "np.ndarray | None"]
@@ -107,6 +108,7 @@ class Tally:
     instances: int = 0
     instances_skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    error_count: int = 0
     scales: list[float] = field(default_factory=list)
 
 
@@ -237,9 +239,10 @@ def judge(theorem: Theorem, instance: Any, plant: Plant, context: Context, tally
     planted = planted_instance(instance, plant)
     try:
         evidence = theorem.check(planted, context)
-    except Exception as exc:  # a crash is not a detection; the first few are recorded
-        if len(tally.errors) < 3:
-            tally.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+    except Exception as exc:  # a crash is not a detection; all are counted, the first few kept whole
+        tally.error_count += 1
+        if len(tally.errors) < ERRORS_KEPT:
+            tally.errors.append(f"{type(exc).__name__}: {exc}")
         return False
     certificate = evidence.certificate
     if evidence.outcome is not Outcome.COUNTEREXAMPLE or certificate is None:
@@ -357,7 +360,8 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
     norms); ``plants`` per (instance, radius); ``instances`` planted in and ``instances_skipped``
     (no landscape to plant in); ``location``; ``search`` (the budget the checks
     ran with); ``elsewhere`` (certified counterexamples outside the plant's ball); ``skipped``
-    (plants with no centre above the optimum); ``errors``; ``seconds``.
+    (plants with no centre above the optimum); ``errors`` (the first messages of checks that
+    raised on a planted instance) and ``error_count``; ``seconds``.
     """
     rates = [(r, tally.detected[r], tally.planted[r]) for r in sorted(power.radii)]
     return {
@@ -376,6 +380,7 @@ def power_record(kind: str, power: PowerSettings, budget: Budget, tally: Tally, 
         "elsewhere": tally.elsewhere,
         "skipped": tally.skipped,
         "errors": list(tally.errors),
+        "error_count": tally.error_count,
         "seconds": round(seconds, 3),
     }
 

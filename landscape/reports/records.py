@@ -18,7 +18,7 @@ earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsi
 (the certificate's JSON, or null); and, only in records of a power run, ``power``: either
 ``{"applicable": false, "reason": ...}`` or ``applicable``, ``kind``, ``by_radius`` (relative
 radius -> ``[detected, planted]``), ``r50``, ``r95``, ``scale``, ``plants``, ``instances``,
-``instances_skipped``, ``location``, ``search``, ``elsewhere``, ``skipped``, ``errors``,
+``instances_skipped``, ``location``, ``search``, ``elsewhere``, ``skipped``, ``errors``, ``error_count``,
 ``seconds`` (see :func:`landscape.power.power_record`).
 
 Optional certificate facts that reports draw when present (families may fill them):
