@@ -27,7 +27,9 @@ Hypothesis strategy that draws instances satisfying the hypotheses (no arguments
   :func:`strict_minimum_radius` and :func:`minimum_checks` (a strict local minimum within a
   certified radius), :func:`better_point_check` and :func:`sub_optimality_check` (a point with
   lower loss, recorded and re-evaluated);
-* running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`.
+* running — :func:`verify` (what the CLI and pytest call), :func:`budget_named`;
+  ``verify(..., power=PowerSettings())`` or :func:`measure_power` adds a power run (planted
+  counterexamples and how often the search certifies them; ``forbid`` claims need nothing more).
 """
 
 from __future__ import annotations
@@ -49,18 +51,21 @@ from landscape.oracles.minimum_certificate import (
 from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
 from landscape.oracles.search import CRITICAL_POINT_MIX, DESCENT_ONLY, MODES, SearchResult, search
 from landscape.results import VerificationResult, Verdict
+from landscape.power import PowerSettings, measure_power
 from landscape.runner import verify
 from landscape.theorems.common import Survey, certified, certify, survey
 from landscape.theorems.model import Check, Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import forbid, landscape_of, witness
 
 __all__ = [
-    "BUDGETS", "Budget", "CRITICAL_POINT_MIX", "Certificate", "DESCENT_ONLY", "MODES", "OptimumError", "PowerLawPath", "Check", "CheckResult", "Classification", "Context", "DataError",
-    "Dataset", "DeepLinear", "Evidence", "Expectation", "FunctionLandscape", "InvalidArgument", "Landscape",
-    "LandscapeError", "ModuleLandscape", "Optimum", "Outcome", "PointClass", "SearchResult", "Survey",
-    "Theorem", "TheoremViolation", "Tolerances", "VerificationResult", "Verdict", "architectures",
-    "better_point_check", "budget_named", "builder", "certified", "certify", "classify", "classify_batch",
-    "datasets", "find_power_law_paths", "forbid", "from_function", "from_module", "landscape_of", "minimum_checks",
-    "one_hidden_layer", "optimum_of", "register_check", "register_family", "register_optimum", "regression_data",
-    "replay", "run_check", "search", "strict_minimum_radius", "sub_optimality_check", "survey", "verify", "witness",
+    "BUDGETS", "Budget", "CRITICAL_POINT_MIX", "Certificate", "Check", "CheckResult", "Classification", "Context",
+    "DESCENT_ONLY", "DataError", "Dataset", "DeepLinear", "Evidence", "Expectation", "FunctionLandscape",
+    "InvalidArgument", "Landscape", "LandscapeError", "MODES", "ModuleLandscape", "Optimum", "OptimumError",
+    "Outcome", "PointClass", "PowerLawPath", "PowerSettings", "SearchResult", "Survey", "Theorem",
+    "TheoremViolation", "Tolerances", "Verdict", "VerificationResult", "architectures", "better_point_check",
+    "budget_named", "builder", "certified", "certify", "classify", "classify_batch", "datasets",
+    "find_power_law_paths", "forbid", "from_function", "from_module", "landscape_of", "measure_power",
+    "minimum_checks", "one_hidden_layer", "optimum_of", "register_check", "register_family", "register_optimum",
+    "regression_data", "replay", "run_check", "search", "strict_minimum_radius", "sub_optimality_check", "survey",
+    "verify", "witness",
 ]

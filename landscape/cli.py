@@ -19,6 +19,7 @@ from landscape.errors import InvalidArgument, LandscapeError
 if TYPE_CHECKING:
     from landscape.budget import Budget
     from landscape.cluster import Cluster
+    from landscape.power import PowerSettings
     from landscape.results import VerificationResult
     from landscape.theorems.model import Theorem
 
@@ -73,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", metavar="ADDRESS",
         help="run each theorem as a task on the Dask scheduler at ADDRESS (host:port), or on N local worker processes (local:N)",
     )
+    verify.add_argument(
+        "--power", nargs="?", const="claim", choices=("claim", "bowl", "monkey-saddle", "strict-saddle"), metavar="KIND",
+        help="also plant counterexamples the search is not told about and record how often they are certified "
+        "(KIND: bowl, monkey-saddle, strict-saddle; default: the claim's)",
+    )
+    verify.add_argument("--power-plants", type=int, default=None, metavar="N", help="plants per instance and radius (default: 2)")
+    verify.add_argument("--power-location", default="start", choices=("start", "path"),
+                        help="plant centres drawn like the search's starts (default) or on a descent path from one")
 
     report = commands.add_parser("report", help="render the HTML report from results files alone")
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS", help="JSON-lines results files (--json / --report)")
@@ -215,18 +224,22 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
     budget = with_overrides(
         budget_named(args.budget), instances=args.instances, restarts=args.restarts, instance_timeout=args.instance_timeout
     )
+    power = _power_settings(args)
+    if power is not None and scheduler is not None:
+        raise InvalidArgument("--power runs in this process; leave out --scheduler (or run the power run separately)")
     theorems = chosen_theorems(args.ids, args.file, args.variants)
     report_records = _start_report(args.report)
     with contextlib.ExitStack() as stack:  # the cluster, if any, is reached before any work starts
         cluster = None if scheduler is None else stack.enter_context(Cluster(scheduler))
-        return _verify_all(args, out, theorems, budget, device, report_records, cluster)
+        return _verify_all(args, out, theorems, budget, device, report_records, cluster, power)
 
 
 def _verify_all(
     args: argparse.Namespace, out: TextIO, theorems: list[Theorem], budget: Budget, device: str,
-    report_records: Path | None, cluster: Cluster | None,
+    report_records: Path | None, cluster: Cluster | None, power: PowerSettings | None = None,
 ) -> int:
     from landscape.cluster import ShippedFile, verify_on_cluster
+    from landscape.power import power_line
     from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
@@ -264,7 +277,8 @@ def _verify_all(
         for theorem in theorems:
             bars = ProgressBars(theorem.id, enabled=not args.quiet)
             try:
-                result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads)
+                result = verify(theorem, budget, args.seed, device, certificates=args.certificates, progress=bars, threads=args.threads,
+                                power=power)
             finally:
                 bars.close()
             results.append(result)
@@ -278,6 +292,8 @@ def _verify_all(
             line += f"\n    rigour: {result.certificate.rigour} ({result.certificate.rigour_note})"
         if result.certificate_path or not result.matches:
             line += f"\n    reproduce: {reproduce_command(args, result.theorem_id)}"
+        if result.power is not None:
+            line += f"\n    {power_line(result.power)}"
         print(line, file=out)
     failed = [r.theorem_id for r in results if not r.matches]
     non_finite = [f"{r.theorem_id} {r.coverage.non_finite}" for r in results if r.coverage.non_finite]
@@ -290,6 +306,20 @@ def _verify_all(
         earlier = count - len({r.theorem_id for r in results})
         print(f"report: {index}" + (f" (with {earlier} theorem{'' if earlier == 1 else 's'} recorded by other runs)" if earlier > 0 else ""), file=out)
     return 0 if not failed else 1
+
+
+def _power_settings(args: argparse.Namespace):  # -> PowerSettings | None
+    """The power run asked for by ``--power`` / ``--power-plants`` / ``--power-location``, or None."""
+    from landscape.power import PLANTS_PER_RADIUS, PowerSettings
+
+    if args.power is None:
+        if args.power_plants is not None:
+            raise InvalidArgument("--power-plants needs --power; add --power to plant counterexamples")
+        return None
+    plants = PLANTS_PER_RADIUS if args.power_plants is None else args.power_plants
+    if plants < 1:
+        raise InvalidArgument(f"--power-plants {plants} must be a positive integer")
+    return PowerSettings(kind=None if args.power == "claim" else args.power, plants=plants, location=args.power_location)
 
 
 def command_bench(args: argparse.Namespace, out: TextIO) -> int:
@@ -389,6 +419,8 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
     parts += [f"--{name} {getattr(args, name)}" for name in ("instances", "restarts") if getattr(args, name) is not None]
     if getattr(args, "instance_timeout", None) is not None:
         parts.append(f"--instance-timeout {args.instance_timeout:g}")
+    if getattr(args, "power", None) is not None:
+        parts += ["--power" if args.power == "claim" else f"--power {args.power}"]
     return " ".join(parts)
 
 

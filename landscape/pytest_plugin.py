@@ -39,6 +39,7 @@ PROFILE_ENV = "LANDSCAPE_PROFILE"
 PROFILE_BUDGETS = {"dev": "quick", "ci": "quick", "thorough": "thorough"}
 GROUP = "landscape"
 REPORT_OPTION = "--landscape-report"
+POWER_OPTION = "--landscape-power"
 REPORT_WORKER_KEY = "landscape_report_dir"  # how the controller tells xdist workers the folder
 SESSION_WORKER_KEY = "landscape_report_session"  # and the session's token, naming their files
 WORKERS_FOLDER = ".workers"
@@ -75,6 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="verify the collected theorems as tasks on the Dask scheduler at ADDRESS, or on local:N worker processes",
     )
     group.addoption(
+        POWER_OPTION, dest="landscape_power", nargs="?", const="claim", default=None, metavar="KIND",
+        help="also run a power run per theorem: plant counterexamples (KIND bowl, monkey-saddle, strict-saddle; "
+        "default the claim's) and record how often the search certifies them",
+    )
+    group.addoption(
         "--landscape-certificates", default="landscape-certificates", metavar="DIR",
         help="where theorems collected from files write their certificates (default: landscape-certificates/)",
     )
@@ -109,6 +115,22 @@ def selected_budget(config: pytest.Config):
 
     budget = budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
     return with_overrides(budget, instance_timeout=config.getoption("landscape_instance_timeout", default=None))
+
+
+def selected_power(config: pytest.Config):  # -> PowerSettings | None
+    """The power run asked for by ``--landscape-power [KIND]``, or None."""
+    chosen = config.getoption("landscape_power")
+    if chosen is None:
+        return None
+    from landscape.power import PowerSettings
+
+    return PowerSettings(kind=None if chosen == "claim" else chosen)
+
+
+@pytest.fixture(scope="session")
+def landscape_power(pytestconfig: pytest.Config):
+    """The :class:`~landscape.power.PowerSettings` of ``--landscape-power``, or None."""
+    return selected_power(pytestconfig)
 
 
 def certificate_folder(config: pytest.Config) -> Path:

@@ -113,6 +113,8 @@ class VerificationResult:
         device: where the batched search ran.
         threads: the thread policy it ran under (``small``, ``large``, ``source``, ``used``:
             see :mod:`landscape.threads`).
+        power: for a power run, what the search certified of counterexamples planted in the
+            instances (see :func:`landscape.power.power_record`), or why no plant applies.
     """
 
     theorem_id: str
@@ -132,6 +134,7 @@ class VerificationResult:
     hypotheses: tuple[str, ...] = ()
     device: str = "cpu"
     threads: dict[str, Any] = field(default_factory=dict)
+    power: dict[str, Any] | None = None
 
     @property
     def matches(self) -> bool:
@@ -163,4 +166,5 @@ class VerificationResult:
             "threads": dict(self.threads),
             "certificate_path": self.certificate_path,
             "certificate": None if self.certificate is None else self.certificate.to_json(),
+            **({} if self.power is None else {"power": self.power}),
         }

@@ -46,6 +46,7 @@ from landscape.measurements import headline_message, validated
 from landscape.oracles.builders import instance_key
 from landscape.oracles.certificates import Certificate
 from landscape.oracles.classify import PointClass
+from landscape.power import PowerSettings, measure_power
 from landscape.results import DECIDED_FRACTION, Coverage, VerificationResult, Verdict
 from landscape.threads import active_policy, applied, environment_block, resolve_policy
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
@@ -72,16 +73,19 @@ def verify(
     progress: Callable[[str, int, int], None] | None = None,
     threads: int | None = None,
     named_points: bool = True,
+    power: PowerSettings | None = None,
 ) -> VerificationResult:
     """Verify ``theorem`` within ``budget``; a property that raises is the verdict ``error``, but
     input the harness refuses (:class:`~landscape.errors.InvalidArgument`) is raised.  With
-    ``named_points`` false the theory's special points are left out (the search alone decides).
+    ``named_points`` false the theory's special points are left out (the search alone decides).  With
+    ``power``, the result also carries a power run (:mod:`landscape.power`) under the same
+    budget and seed.
 
     ``threads`` fixes torch's intra-op threads for the run; ``None`` keeps the thread policy in
     force (``LANDSCAPE_THREADS``, else the harness's default: :mod:`landscape.threads`).  The
     thread count changes no verdict and no certificate's proof content."""
     with applied(resolve_policy(threads)) as policy:
-        result = _verify(theorem, budget, seed, device, certificates, listener, progress, named_points)
+        result = _verify(theorem, budget, seed, device, certificates, listener, progress, named_points, power)
         result.threads = policy.as_record()
     return result
 
@@ -95,6 +99,7 @@ def _verify(
     listener: Listener | None,
     progress: Callable[[str, int, int], None] | None,
     named_points: bool,
+    power: PowerSettings | None,
 ) -> VerificationResult:
     samples = Samples()
     deadlines: list[Deadline] = []
@@ -206,6 +211,8 @@ def _verify(
         hypotheses=tuple(theorem.hypotheses),
         device=device,
     )
+    if power is not None:
+        result.power = measure_power(theorem, budget, seed, device, power)
     if certificate is not None:
         certificate.budget = dataclasses.asdict(budget)
         certificate.environment = environment_block(active_policy())

@@ -32,12 +32,14 @@ class TheoremItem(pytest.Item):
         self.add_marker(pytest.mark.theorem(theorem.id))
 
     def runtest(self) -> None:
-        from landscape.pytest_plugin import certificate_folder, record_result, selected_budget, verifier
+        from landscape.pytest_plugin import certificate_folder, record_result, selected_budget, selected_power, verifier
         from landscape.theorems.registry import Registry
 
         Registry().register(self.theorem)  # a malformed id fails here, in one line
         budget, seed = selected_budget(self.config), int(self.config.getoption("landscape_seed"))
-        result = verifier(self.config)(self.theorem, budget, seed, certificates=certificate_folder(self.config))
+        result = verifier(self.config)(
+            self.theorem, budget, seed, certificates=certificate_folder(self.config), power=selected_power(self.config)
+        )
         record_result(self.config, result)
         self.user_properties.append((RECORD_PROPERTY, json.loads(json.dumps(result.as_record()))))  # plain JSON travels between xdist workers
         if not result.matches:

@@ -36,8 +36,8 @@ FLOAT64_CERTIFICATES = {
 }
 
 
-def _verify_and_replay(theorem, budget, seed, tmp_path, record=None, verifier=verify):
-    result = verifier(theorem, budget, seed, certificates=tmp_path)
+def _verify_and_replay(theorem, budget, seed, tmp_path, record=None, verifier=verify, power=None):
+    result = verifier(theorem, budget, seed, certificates=tmp_path, power=power)
     if record is not None:  # --landscape-report: every catalogue verification goes to the report
         record(result)
     if not result.matches:
@@ -52,8 +52,10 @@ def _verify_and_replay(theorem, budget, seed, tmp_path, record=None, verifier=ve
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=[t.id for t in CATALOGUE])
-def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify):
-    result = _verify_and_replay(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify)
+def test_theorem(theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify, landscape_power):
+    result = _verify_and_replay(
+        theorem, landscape_budget, landscape_seed, tmp_path, landscape_record, landscape_verify, landscape_power
+    )
     assert result.coverage.instances >= 1
     if theorem.expectation is Expectation.PROBE:  # a probe classifies nothing: it measures
         headline = result.coverage.statistics()["overall"][theorem.headline]

@@ -128,8 +128,13 @@ def instance_key(instance: Any) -> str:
     """A text that identifies an instance across processes (seeds derive from it).
 
     A landscape made by a builder is its call; anything else is its ``repr``, which must not
-    contain a memory address (it would differ between runs, and so would the seeds).
+    contain a memory address (it would differ between runs, and so would the seeds).  An
+    instance with a counterexample planted in it (``unplanted``: the instance it was made from)
+    has its base's key, so the search it gets is the verification's, not told of the plant.
     """
+    unplanted = getattr(instance, "unplanted", None)
+    if unplanted is not None:
+        return instance_key(unplanted)
     origin = getattr(instance, "origin", None)
     if isinstance(instance, Landscape) and origin is not None:
         return str(origin["call"])

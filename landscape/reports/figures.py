@@ -243,3 +243,34 @@ def _series(data: Any, axis: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
         if x.ndim == 1 and x.shape == y.shape and x.size >= 2 and np.isfinite(y).all():
             series.append((str(entry.get("label", "")), x, y))
     return series
+
+
+def detection_curve(power: Any) -> Figure | None:
+    """A power run's detection rate against the plant's relative radius (log scale), with r50/r95."""
+    if not isinstance(power, dict) or not power.get("applicable") or not isinstance(power.get("by_radius"), dict):
+        return None
+    rows = [(float(r), counts[0], counts[1]) for r, counts in power["by_radius"].items()
+            if isinstance(counts, list) and len(counts) == 2 and counts[1]]
+    if not rows:
+        return None
+    rows.sort()
+    radii = np.array([r for r, _, _ in rows])
+    rates = np.array([found / planted for _, found, planted in rows])
+    figure, axes = _new()
+    ax = axes[0, 0]
+    ax.plot(radii, rates, marker="o", color="#c62828")
+    for level, key in ((0.5, "r50"), (0.95, "r95")):
+        ax.axhline(level, color="#9e9e9e", linestyle=":", linewidth=0.8)
+        if isinstance(power.get(key), (int, float)):
+            ax.axvline(float(power[key]), color="#1565c0", linestyle="--", linewidth=0.8, label=f"{key} = {power[key]:.3g}")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("plant radius / median start norm")
+    ax.set_ylabel("fraction certified")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    planted = sum(p for _, _, p in rows)
+    caption = (f"Planted {_plain(power.get('kind'))}s certified by the verification's own search and checks, by radius "
+               f"({planted} plants, {power.get('plants')} per instance and radius; centres drawn at "
+               f"{_plain(power.get('location'))}s). r95 is the smallest radius certified in at least 95% of its plants.")
+    return Figure("Power: detection of planted counterexamples", caption, _encode(figure))

@@ -71,7 +71,7 @@ def render_report(records: list[dict[str, Any]], out: Path, sources: Sequence[st
         page = env.get_template("theorem.html.j2").render(view=view, run=run)
         (out / view.page).write_text(page)
     index = out / "index.html"
-    index.write_text(env.get_template("index.html.j2").render(views=views, run=run))
+    index.write_text(env.get_template("index.html.j2").render(views=views, run=run, show_power=any(v.power is not None for v in views)))
     return index
 
 
@@ -88,6 +88,7 @@ def _draw(view: TheoremView) -> None:
     """The run's figures and, around the certificate's point, the certificate's."""
     samples = view.coverage["samples"]
     view.figures = _drawn(view, [(figures.final_losses, samples), (figures.spectrum_extremes, samples)])
+    view.power_figures = _drawn(view, [(figures.detection_curve, view.power)])
     if view.certificate is None:
         return
     facts = view.certificate.facts

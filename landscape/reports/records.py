@@ -21,6 +21,11 @@ earlier records, which still render), ``seconds``, ``budget``, ``seed``, ``falsi
 ``platform``) and ``recorded_at`` (UTC, ISO 8601), ``certificate_path`` and ``certificate``
 (the certificate's JSON, or null).  A crashed ``pytest -n`` worker is recorded as a minimal
 record: ``theorem_id`` (the test's node id), ``verdict`` ``error``, ``message`` and ``title``.
+(the certificate's JSON, or null); and, only in records of a power run, ``power``: either
+``{"applicable": false, "reason": ...}`` or ``applicable``, ``kind``, ``by_radius`` (relative
+radius -> ``[detected, planted]``), ``r50``, ``r95``, ``scale``, ``plants``, ``instances``,
+``instances_skipped``, ``location``, ``search``, ``elsewhere``, ``skipped``, ``errors``, ``error_count``,
+``seconds`` (see :func:`landscape.power.power_record`).
 
 Optional certificate facts that reports draw when present (families may fill them):
 

@@ -73,10 +73,25 @@ class TheoremView:
     figures: list[Figure] = field(default_factory=list)
     certificate_figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    power: dict[str, Any] | None = None  # a power run's object (landscape.power), when one was recorded
+    power_figures: list[Figure] = field(default_factory=list)
 
     @property
     def page(self) -> str:
         return f"theorem-{self.slug}.html"
+
+    @property
+    def r95(self) -> str:
+        """The index's power column: r95, "> max radius" when no radius reached 95%, n/a, or blank."""
+        if self.power is None:
+            return ""
+        if not self.power.get("applicable"):
+            return "n/a"
+        r95 = self.power.get("r95")
+        if isinstance(r95, (int, float)):
+            return f"{r95:.3g}"
+        radii = [float(r) for r in (self.power.get("by_radius") or {})]
+        return f"> {max(radii):.3g}" if radii else "—"
 
     @property
     def expected(self) -> str:
@@ -162,6 +177,7 @@ def _view(record: dict[str, Any], superseded: int) -> TheoremView:
         recorded_at=_text(record.get("recorded_at"), "—"),
         certificate=certificate_view(record.get("certificate"), record.get("certificate_path")),
         superseded=superseded,
+        power=record.get("power") if isinstance(record.get("power"), dict) else None,
     )
     return view
 

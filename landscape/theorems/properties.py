@@ -158,6 +158,7 @@ def forbid(
             return _provenance(Evidence(Outcome.INCONCLUSIVE, f"{reason}; {_summary(counts)}", None, counts, found.restarts), surveys)
         return _provenance(Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts), surveys)
 
+    check.forbidden = forbidden  # type: ignore[attr-defined]  # what a power run plants (landscape.power)
     return check
 
 
