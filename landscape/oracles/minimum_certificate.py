@@ -95,6 +95,8 @@ def strict_minimum_radius(landscape: Landscape, point: np.ndarray, seed: int = 0
     # point on which it is smooth; the third-derivative bound is taken inside that ball only.
     smooth = getattr(landscape, "smooth_radius", None)
     limit = 1.0 if smooth is None else min(1.0, float(smooth(point)))
+    if not limit > 0.0:  # at a kink: no smooth ball, no radius certificate
+        return None
     rho = limit
     for _ in range(3):
         rho = min(limit, mu / (2.0 * max(bound_at(rho), 1e-300)))
