@@ -102,9 +102,15 @@ def strict_minimum_radius(
             return float(analytic(point, radius))
         return SAMPLED_SAFETY * sampled_third_derivative(landscape, point, radius, seed)
 
-    rho = 1.0
+    # A landscape smooth only piecewise (ReQU kinks) names the radius of the ball around the
+    # point on which it is smooth; the third-derivative bound is taken inside that ball only.
+    smooth = getattr(landscape, "smooth_radius", None)
+    limit = 1.0 if smooth is None else min(1.0, float(smooth(point)))
+    if not limit > 0.0:  # at a kink: no smooth ball, no radius certificate
+        return None
+    rho = limit
     for _ in range(3):
-        rho = min(1.0, mu / (2.0 * max(bound_at(rho), 1e-300)))
+        rho = min(limit, mu / (2.0 * max(bound_at(rho), 1e-300)))
     bound = bound_at(rho)
     modulus = mu - bound * rho
     # Written as "not (... > ...)": an infinite bound gives rho = 0 and modulus = mu - inf * 0 =

@@ -140,6 +140,16 @@ class CubicReQUNet(MLP):
         lambdas = self._lambdas.to(theta)
         return (lambdas * (a.abs() ** 3 + 2.0 * _cube_of_norm(squares))).sum(-1) / 3.0
 
+    def smooth_radius(self, point: np.ndarray) -> float:
+        r"""Radius of the ball around ``point`` on which F is smooth: no pre-activation
+        t_ij = w_j.x_i + b_j changes sign (ReQU's second derivative jumps at t = 0), so
+        min_ij |t_ij| / ||(x_i, 1)|| (moving (w_j, b_j) by delta moves t_ij by at most
+        ||delta|| ||(x_i, 1)||).  Zero at a kink (theta = 0, a neuron exactly at a sample)."""
+        (w1, b1), _ = self.unpack(torch.as_tensor(np.asarray(point, dtype=np.float64), dtype=DTYPE)[None])
+        pre = (w1[0] @ torch.as_tensor(self.x, dtype=DTYPE) + b1[0][:, None]).abs()  # (m, n)
+        lengths = torch.sqrt(1.0 + (torch.as_tensor(self.x, dtype=DTYPE) ** 2).sum(0))  # (n,)
+        return float((pre / lengths[None, :]).min())
+
     def coercivity_constant(self) -> float:
         """c with F(theta) >= c ||theta||^3 (module docstring); 0 when some lambda_j = 0."""
         if np.any(self.lambdas <= 0):

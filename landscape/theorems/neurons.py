@@ -34,6 +34,61 @@ def criterion(name: str) -> Zero | None:
     return predicts_bad_minimum(activation_named(name))
 
 
+@functools.lru_cache(maxsize=None)
+def maximum_criterion(name: str) -> Zero | None:
+    """A wrong criterion (a falsified variant's): a zero of phi that is a local *maximum*
+    (phi <= 0 on both sides); zeros that are minima, like t^2's, are dropped."""
+    return next((z for z in zeros(activation_named(name)) if z.left <= 0 and z.right <= 0), None)
+
+
+LINE_SCALES = (0.5, 2.0)  # v = +-s|y| on a critical line {w = t0/x}: both signs, inside and beyond |y|
+
+
+def analytic_critical_points(landscape: SingleNeuron) -> list[tuple[str, np.ndarray]]:
+    r"""The non-global critical set of F, from the exact zeros of phi.
+
+    dF/dv = -2(y - v phi) phi and dF/dw = -2(y - v phi) v phi'(wx) x, so a critical point with
+    F != 0 has phi(wx) = 0 and v phi'(wx) = 0: the points (t_0/x, 0) for every zero t_0, the
+    whole line {w = t_0/x} where also phi'(t_0) = 0 (sampled at v = +-s|y|, s in LINE_SCALES:
+    both signs of v y, which decide minimum or saddle there), and the origin.  These are where a
+    sub-optimal minimum would be, at loss y^2, and where descent from random starts rarely ends
+    (the line minima are non-strict, and a search ends near them, not on them)."""
+    lines: list[tuple[str, np.ndarray]] = []  # first: where a bad minimum would be, cheap to classify
+    points: list[tuple[str, np.ndarray]] = []
+    expression = landscape.activation.expression
+    for zero in zeros(landscape.activation):
+        w0 = float(zero.location) / landscape.x
+        points.append((f"zero t0 = {zero.location}, v = 0", np.array([w0, 0.0])))
+        if zero.interval or sympy.simplify(sympy.diff(expression, T).subs(T, zero.location)) == 0:
+            for scale in LINE_SCALES:
+                for sign in (1.0, -1.0):
+                    v = sign * scale * abs(landscape.y)
+                    lines.append((f"critical line t0 = {zero.location}, v = {v:g}", np.array([w0, v])))
+    if not any(np.array_equal(point, np.zeros(2)) for _, point in points):
+        points.append(("origin", np.zeros(2)))
+    return lines + points
+
+
+UNRESOLVED_LOSS_RTOL = 1e-9  # a candidate at loss >= y^2 (1 - this) is where a bad minimum would be
+GRADIENT_DIGITS = 60  # digits of the gradient at a float point that the classifier left unresolved
+GRADIENT_NONZERO = 1e-40  # |grad F| above this at GRADIENT_DIGITS digits: far above their rounding (1e-60 x scale)
+
+
+def exact_gradient_norm(landscape: SingleNeuron, point: np.ndarray) -> float:
+    """|grad F| at the float point, evaluated from the exact loss in GRADIENT_DIGITS digits.
+
+    A search end point heading for an asymptote (sigmoid, softplus: phi(wx) -> 0 as w -> -inf)
+    has a float64 gradient below every tolerance, so the classifier calls it second-order
+    stationary, yet it is not critical: dF/dv = -2(y - v phi)phi != 0 whenever phi(wx) != 0 and
+    F != 0.  Evaluated this precisely the gradient shows it."""
+    from landscape.oracles.symbolic import exact
+
+    symbols, expression = landscape.symbolic()
+    at = dict(zip(symbols, (exact(float(v)) for v in point)))
+    parts = [sympy.diff(expression, symbol).subs(at).evalf(GRADIENT_DIGITS) for symbol in symbols]
+    return float(sympy.sqrt(sum(p**2 for p in parts)).evalf(GRADIENT_DIGITS))
+
+
 ACTIVATIONS_PER_INSTANCE = 3
 
 
@@ -129,8 +184,13 @@ def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, poi
     return found, cert, claim
 
 
-def iff_check(theorem_id: str, restarts: int | None = None):  # type: ignore[no-untyped-def]
-    """Both directions of Prop IV.1 for the instance's activations."""
+def iff_check(theorem_id: str, restarts: int | None = None, predicts=criterion):  # type: ignore[no-untyped-def]
+    """Both directions of Prop IV.1 for the instance's activations.  Where no bad minimum is
+    predicted, the survey classifies the analytic critical set (:func:`analytic_critical_points`)
+    and the search's end points; a sub-optimal local minimum among them is a counterexample (the
+    exact sign argument certifies it when it lies on the analytic set), and a candidate at loss
+    >= y^2 that the classifier cannot resolve makes the instance inconclusive.  ``predicts`` is
+    the criterion (a variant passes a wrong one)."""
 
     def check_instance(data: NeuronData, context: Context) -> Evidence:
         seed = context.seed_for(data)
@@ -139,7 +199,7 @@ def iff_check(theorem_id: str, restarts: int | None = None):  # type: ignore[no-
         starts = max(8, context.budget.restarts // 4) if restarts is None else restarts
         for name in data.activations:
             landscape = SingleNeuron(name, data.x, data.y)
-            zero = criterion(name)
+            zero = predicts(name)
             if zero is not None:
                 found, cert, claim = certify_bad_minimum(theorem_id, "witness", landscape, predicted_point(landscape, zero), context, seed)
                 counts[found.kind.value] += 1
@@ -147,19 +207,55 @@ def iff_check(theorem_id: str, restarts: int | None = None):  # type: ignore[no-
                     return Evidence(Outcome.INCONCLUSIVE, f"{name}: predicted bad minimum not certified ({claim})", None, counts)
                 witnessed.append(name)
                 continue
-            found = survey(landscape, context, seed, restarts=starts)
-            counts.update(found.counts())
-            for label, point, kind in found.items():
+            analytic = analytic_critical_points(landscape)
+            counts["analytic critical-set point"] += len(analytic)
+            optimum = single_neuron_optimum(landscape).value
+            unresolved = []
+            for label, point, kind, on_set in _converse_candidates(landscape, analytic, optimum, starts, context, seed):
+                counts[kind.kind.value] += 1
                 if kind.kind is PointClass.LOCAL_MINIMUM:
-                    claim = f"{name}: no bad minimum predicted, yet {label} is a local minimum [{kind.level}], loss {kind.loss:.6g} > 0"
-                    cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
-                    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, starts * len(searched))
-            searched.append(name)
-        message = (f"(x, y) = ({data.x}, {data.y}): bad minimum predicted and certified for {', '.join(witnessed)}; "
-                   f"none predicted and none found ({starts} starts each) for {', '.join(searched)}")
+                    return _converse_counterexample(theorem_id, name, landscape, label, point, kind, on_set,
+                                                    context, seed, counts, starts * (len(searched) + 1))
+                if kind.kind is PointClass.SECOND_ORDER_STATIONARY and kind.loss >= landscape.y**2 * (1 - UNRESOLVED_LOSS_RTOL):
+                    if exact_gradient_norm(landscape, point) > GRADIENT_NONZERO:
+                        counts["not critical (exact gradient, 60 digits)"] += 1
+                    else:
+                        unresolved.append(label)
+            if unresolved:
+                counts["unresolved at loss >= y^2"] += len(unresolved)
+                return Evidence(Outcome.INCONCLUSIVE, f"{name}: {len(unresolved)} candidates at loss >= y^2 left unresolved "
+                                f"({', '.join(unresolved[:3])})", None, counts, starts * (len(searched) + 1))
+            searched.append(f"{name} ({len(analytic)} analytic points)")
+        message = (f"(x, y) = ({data.x}, {data.y}): bad minimum predicted and certified for {', '.join(witnessed) or 'none'}; "
+                   f"none predicted and none found (the analytic critical set and {starts} starts each) for "
+                   f"{', '.join(searched) or 'none'}")
         return Evidence(Outcome.SUPPORTS, message, None, counts, starts * len(searched))
 
     return check_instance
+
+
+def _converse_candidates(landscape, analytic, optimum, starts, context, seed):  # type: ignore[no-untyped-def]
+    """(label, point, classification, on the analytic set), classified lazily: the analytic set
+    first (a counterexample there ends the survey before the random search), then the search's
+    end points."""
+    for label, point in analytic:
+        yield label, point, classify(landscape, point, optimum, context.tolerances, seed, context.budget.probe_directions), True
+    if starts > 0:
+        for label, point, kind in survey(landscape, context, seed, restarts=starts).items():
+            yield label, point, kind, False
+
+
+def _converse_counterexample(theorem_id, name, landscape, label, point, kind, analytic, context, seed, counts, restarts) -> Evidence:  # type: ignore[no-untyped-def]
+    """A sub-optimal local minimum where none was predicted: on the analytic critical set the
+    exact sign argument and the minimum certificate prove it; elsewhere the classification."""
+    claim = f"{name}: no bad minimum predicted, yet {label} is a local minimum [{kind.level}], loss {kind.loss:.6g} > 0"
+    cert = None
+    if analytic:
+        _, cert, proved = certify_bad_minimum(theorem_id, "counterexample", landscape, point, context, seed)
+        claim = f"{name}: no bad minimum predicted, yet {label}: {proved}" if cert is not None else claim
+    if cert is None:
+        cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
+    return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, restarts)
 
 
 SINGLE_NEURON_IFF = Theorem(
@@ -290,7 +386,29 @@ def _zero_point_check(data: NeuronData, context: Context) -> Evidence:
     return Evidence(Outcome.SUPPORTS, "every zero point was a local minimum", None, counts)
 
 
+MINIMUM_ZERO_ACTIVATIONS = ("square",)  # a zero that is a minimum of phi, not a maximum
+
+
+def minimum_zero_data() -> st.SearchStrategy[NeuronData]:
+    """(x, y) non-zero halves; the activations whose zeros are minima of phi."""
+    scalar = st.integers(-8, 8).filter(bool).map(lambda k: k / 2)
+    return st.builds(NeuronData, scalar, scalar, st.just(MINIMUM_ZERO_ACTIVATIONS))
+
+
 VARIANTS = [
+    Theorem(
+        id="variant-single-neuron-maximum-zero-criterion",
+        title="(false) A single neuron has a bad local minimum iff some zero of phi is a local maximum",
+        source="001 Prop IV.1 with 'local extremum' narrowed to 'local maximum'",
+        statement=("Wrong criterion: zeros that are minima of $\\phi$ ($t^2$, $1 - e^{-t^2}$) are dropped, so no bad minimum "
+                   "is predicted there; the converse survey of the analytic critical set finds the non-strict minima on the "
+                   "line $w = 0$, $v y < 0$, certified by the exact sign argument."),
+        expectation=Expectation.HOLDS,
+        instances=minimum_zero_data,
+        check=iff_check("variant-single-neuron-maximum-zero-criterion", restarts=0, predicts=maximum_criterion),
+        hypotheses=("x != 0, y != 0", "no random starts: the analytic critical set alone"),
+        falsifies="single-neuron-bad-min-iff",
+    ),
     Theorem(
         id="variant-single-neuron-any-zero-bad-min",
         title="(false) Any zero of phi gives the single neuron a bad local minimum",

@@ -146,3 +146,16 @@ def test_constructions_are_what_they_claim():
 def test_bad_input_is_one_clear_error(build, message):
     with pytest.raises((InvalidArgument, DataError), match=message):
         build()
+
+
+def test_smooth_radius_is_the_distance_to_the_nearest_requ_kink() -> None:
+    from landscape.oracles.minimum_certificate import strict_minimum_radius
+
+    net = _requ_net()
+    assert net.smooth_radius(np.zeros(net.n_params)) == 0.0  # theta = 0: every neuron at its kink
+    assert strict_minimum_radius(net, np.zeros(net.n_params)) is None  # no ball free of kinks
+    point = np.random.default_rng(0).standard_normal(net.n_params)
+    (w1, b1), _ = net.unpack(torch.as_tensor(point, dtype=DTYPE)[None])
+    pre = (w1[0].numpy() @ net.x + b1[0].numpy()[:, None])
+    expected = np.min(np.abs(pre) / np.sqrt(1.0 + (net.x**2).sum(0))[None, :])
+    assert net.smooth_radius(point) == pytest.approx(expected, rel=1e-12)

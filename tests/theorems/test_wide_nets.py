@@ -93,3 +93,16 @@ def test_spurious_valley_check_passes_and_can_fail():
     assert not run_check(above, landscape, point, Tolerances()).passed
     no_better = {"name": "spurious-valley", "args": {"level": figures["level"], "better": point.tolist()}}
     assert not run_check(no_better, landscape, point, Tolerances()).passed
+
+
+def test_valley_points_with_repeated_neurons_have_rank_deficient_features():
+    """Thm IV.1 is exercised where no output layer fits: rank Z_L(X) <= n - 1, also for d_L = n + 1."""
+    from landscape.theorems.wide_nets import _valley_points
+
+    for hidden in (3, 4):
+        landscape = MLP((1, hidden, 1), "asinh", np.array([[-1.0, 0.5, 2.0]]), np.array([[1.0, -1.0, 0.5]]))
+        points, labels = _valley_points(landscape, 2, 0)
+        for point, label in zip(points, labels):
+            if label.startswith("equal neurons"):
+                features = landscape.features(torch.as_tensor(point)[None])[0].numpy()
+                assert np.linalg.matrix_rank(features) <= landscape.n - 1
