@@ -370,9 +370,12 @@ def verifier(config: pytest.Config) -> Callable[..., Any]:
 
     prefetch = config.stash.get(_PREFETCH, None)
 
-    def verify_theorem(theorem: Any, budget: Any, seed: int = 0, device: str = "cpu", certificates: Path | None = None) -> Any:
-        result = None if prefetch is None else prefetch.result(theorem, budget, seed, device, certificates)
-        return result if result is not None else verify(theorem, budget, seed, device, certificates=certificates)
+    def verify_theorem(
+        theorem: Any, budget: Any, seed: int = 0, device: str = "cpu", certificates: Path | None = None, power: Any = None
+    ) -> Any:
+        # a power run stays in this process (the cluster prefetches plain verifications only)
+        result = None if prefetch is None or power is not None else prefetch.result(theorem, budget, seed, device, certificates)
+        return result if result is not None else verify(theorem, budget, seed, device, certificates=certificates, power=power)
 
     return verify_theorem
 
