@@ -93,15 +93,23 @@ def test_a_file_that_exits_on_import_is_one_line_and_exit_2(tmp_path, capsys):
     assert len(error.splitlines()) == 1 and "does not import: SystemExit: 3 (line 2)" in error
 
 
+FAR = 50.0  # beyond every trial point of the landscape's up-front check (an infinite loss there is refused)
+
+
 def _constant(value: float) -> api.Landscape:
-    """f(u) = value + 0 * |u|^2: gradient and Hessian exactly 0, loss ``value``."""
-    return api.from_function(lambda u, data: value + 0.0 * (u**2).sum(), 2, {}, optimum=0.0, loss_scale=1.0)
+    """|u|^2 near the origin; beyond |u| = FAR, value + 0 * |u|^2: gradient and Hessian exactly 0, loss ``value``."""
+
+    def loss(u, data):
+        squared = (u**2).sum()
+        return torch.where(squared > FAR**2, value + 0.0 * squared, squared)
+
+    return api.from_function(loss, 2, {}, optimum=0.0, loss_scale=1.0)
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("nan")], ids=["inf", "nan"])
 def test_a_non_finite_loss_is_never_a_minimum(value):
     """With loss inf, ``f - f* <= tol * scale`` reads inf <= inf: the old global_minimum."""
-    found = classify(_constant(value), np.zeros(2), optimum=0.0)
+    found = classify(_constant(value), np.array([2 * FAR, 0.0]), optimum=0.0)
     assert found.kind is PointClass.NON_FINITE and not found.kind.is_minimum
     assert "the loss is not finite" in found.level
 
@@ -119,7 +127,7 @@ def test_non_finite_candidates_are_counted_and_mostly_nan_is_inconclusive(tmp_pa
     assert mostly["verdict"] == "inconclusive" and partly["verdict"] == "holds"
     candidates = mostly["coverage"]["classified"]
     assert mostly["coverage"]["non_finite"] == candidates > 0
-    assert f"{candidates} of {candidates} candidates have a non-finite loss or derivatives (NaN or inf)" in mostly["message"]
+    assert f"{candidates} of {candidates} candidates non-finite (NaN or inf)" in mostly["message"]
     bad = partly["coverage"]["non_finite"]
     assert 0 < bad <= partly["coverage"]["classified"] // 2
     assert partly["message"].endswith(f"; {bad} of {partly['coverage']['classified']} candidates non-finite (NaN or inf)")

@@ -49,7 +49,7 @@ def origin(landscape):
 
 
 def claim(id, instances, check=None, **fields):
-    check = check or api.forbid(api.PointClass.STRICT_SADDLE, special=origin, restarts=2)
+    check = check or api.forbid(api.PointClass.STRICT_SADDLE, api.PointClass.LOCAL_MAXIMUM, special=origin, restarts=2)
     return api.Theorem(id=id, title=id, source="test", statement=id, expectation=api.Expectation.HOLDS,
                        instances=instances, check=check, **fields)
 '''

@@ -176,7 +176,10 @@ class UserLandscape(Landscape):
             if not (isinstance(loss_scale, (int, float)) and math.isfinite(loss_scale) and loss_scale > 0):
                 raise InvalidArgument(f"loss_scale={loss_scale!r} must be a positive finite number")
             return float(loss_scale)
-        typical = float(values.abs().mean())
+        finite = values[torch.isfinite(values)]
+        if finite.numel() == 0:  # NaN at every trial point: no scale to read; the search counts the NaN candidates
+            return 1.0
+        typical = float(finite.abs().mean())
         if not math.isfinite(typical):
             raise DataError(
                 f"the mean |loss| over the trial points overflows float64 ({typical}); rescale the data "
@@ -185,14 +188,16 @@ class UserLandscape(Landscape):
         return max(typical, float(np.finfo(np.float64).tiny))
 
     def _trial_losses(self) -> Tensor:
-        """The loss at the origin and at 8 fixed random starts, all finite, or a one-line refusal.
+        """The loss at the origin and at 8 fixed random starts, none infinite, or a one-line refusal.
 
-        A loss that is already infinite or NaN where the search starts (data of magnitude 1e200
-        overflow float64 once squared) gives the search nothing to descend and the tolerances no
-        scale, so such data are refused before any work starts."""
+        A loss that is already infinite where the search starts (data of magnitude 1e200 overflow
+        float64 once squared) gives the search nothing to descend and the tolerances no scale, so
+        such data are refused before any work starts.  A loss that is NaN on part of the space is
+        not refused: it is undefined there, not badly scaled, and the search counts and reports
+        its NaN candidates (an instance where most are NaN is inconclusive)."""
         points = torch.cat([torch.zeros(1, self.n_params, dtype=DTYPE), self.random_points(8, torch.Generator().manual_seed(0))])
         values = self._trial(points)
-        bad = ~torch.isfinite(values)
+        bad = torch.isinf(values)
         if bool(bad.any()):
             largest = max((float(np.abs(a).max()) for a in self.data.values()), default=0.0)
             raise DataError(
