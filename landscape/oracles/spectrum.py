@@ -19,27 +19,10 @@ BREAKDOWN = 1e-12  # a Lanczos coupling below this times the largest |alpha| is 
 
 
 def lanczos_extremes(hvp: HVP, batch: int, size: int, steps: int, generator: torch.Generator, dtype=torch.float64) -> tuple[Tensor, Tensor]:
-    """(smallest, largest) Ritz values per row after ``steps`` Lanczos iterations; ``(B,)`` each."""
-    steps = min(steps, size)
-    basis = torch.zeros(batch, steps, size, dtype=dtype)
-    alphas = torch.zeros(batch, steps, dtype=dtype)
-    betas = torch.zeros(batch, steps, dtype=dtype)
-    v = torch.randn(batch, size, generator=generator, dtype=dtype)
-    v = v / v.norm(dim=1, keepdim=True)
-    for j in range(steps):
-        basis[:, j] = v
-        w = hvp(v)
-        alphas[:, j] = (w * v).sum(1)
-        # full reorthogonalisation against the whole basis (twice is enough)
-        for _ in range(2):
-            w = w - torch.einsum("bk,bkp->bp", torch.einsum("bkp,bp->bk", basis[:, : j + 1], w), basis[:, : j + 1])
-        beta = w.norm(dim=1)
-        if j + 1 < steps:
-            betas[:, j] = beta
-            v = w / beta.clamp_min(1e-300)[:, None]
-    tridiagonal = torch.diag_embed(alphas) + torch.diag_embed(betas[:, :-1], 1) + torch.diag_embed(betas[:, :-1], -1)
-    ritz = torch.linalg.eigvalsh(tridiagonal)
-    return ritz[:, 0], ritz[:, -1]
+    """(smallest, largest) Ritz values per row after ``steps`` Lanczos iterations; ``(B,)`` each
+    (the extreme pairs of :func:`lanczos_ritz`)."""
+    values, _, _ = lanczos_ritz(hvp, batch, size, steps, generator, dtype)
+    return values[:, 0], values[:, -1]
 
 
 def power_iteration_top(hvp: HVP, size: int, generator: torch.Generator, max_iterations: int = 100, tolerance: float = 1e-3, dtype=torch.float64) -> tuple[float, int]:
