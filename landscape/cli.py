@@ -243,11 +243,10 @@ def _verify_all(
     from landscape.progress import ProgressBars
     from landscape.reports.records import append_record
     from landscape.runner import verify
+    from landscape.threads import active_policy
 
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
     widths = [max(len(t.id) for t in theorems), 17, 12, 3, 9, 8, 10, 7]
-    from landscape.threads import active_policy
-
     policy = active_policy()
     if cluster is None:
         where = f", threads {policy.small} ({policy.source}; {policy.large} for large batches)"
