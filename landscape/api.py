@@ -34,25 +34,25 @@ Hypothesis strategy that draws instances satisfying the hypotheses (no arguments
 
 from __future__ import annotations
 
-from landscape.budget import BUDGETS, Budget, budget_named
+from landscape.theorems.budget import BUDGETS, Budget, budget_named
 from landscape.errors import DataError, InvalidArgument, LandscapeError, OptimumError, TheoremViolation
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets, regression_data
-from landscape.oracles.adapters import FunctionLandscape, ModuleLandscape, from_function, from_module
-from landscape.oracles.builders import builder
-from landscape.oracles.certificates import Certificate, CheckResult, replay, run_check
-from landscape.oracles.certificates import check as register_check
+from landscape.landscapes.adapters import FunctionLandscape, ModuleLandscape, from_function, from_module
+from landscape.landscapes.builders import builder
+from landscape.certificates.certificate import Certificate, CheckResult, replay, run_check
+from landscape.certificates.certificate import check as register_check
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify, classify_batch
 from landscape.oracles.infinity import PowerLawPath, find_power_law_paths
-from landscape.oracles.landscapes import DeepLinear, Landscape, register_family
+from landscape.landscapes.base import DeepLinear, Landscape, register_family
 from landscape.oracles.minimum_certificate import (
     better_point_check, minimum_checks, strict_minimum_radius, sub_optimality_check,
 )
 from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
-from landscape.oracles.search import CRITICAL_POINT_MIX, DESCENT_ONLY, MODES, SearchResult, search
-from landscape.results import VerificationResult, Verdict
-from landscape.power import PowerSettings, measure_power
-from landscape.runner import verify
+from landscape.searching.critical_points import CRITICAL_POINT_MIX, DESCENT_ONLY, MODES, SearchResult, search
+from landscape.engine.results import VerificationResult, Verdict
+from landscape.engine.power import PowerSettings, measure_power
+from landscape.engine.runner import verify
 from landscape.theorems.common import Survey, certified, certify, survey
 from landscape.theorems.model import Check, Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import forbid, landscape_of, witness

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from landscape.errors import InvalidArgument, LandscapeError
 
 if TYPE_CHECKING:
-    from landscape.budget import Budget
-    from landscape.cluster import Cluster
-    from landscape.power import PowerSettings
-    from landscape.results import VerificationResult
+    from landscape.theorems.budget import Budget
+    from landscape.engine.cluster import Cluster
+    from landscape.engine.power import PowerSettings
+    from landscape.engine.results import VerificationResult
     from landscape.theorems.model import Theorem
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from landscape.budget import BUDGETS
+    from landscape.theorems.budget import BUDGETS
 
     parser = _Parser(prog="landscape", description="Theorems about loss landscapes as falsifiable properties.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -189,7 +189,7 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
 
     theorems = list(REGISTRY) if args.variants else REGISTRY.catalogue()
     if args.file is not None:
-        from landscape.userfiles import theorems_in
+        from landscape.engine.files import theorems_in
 
         theorems = theorems_in(args.file)
     rows = [
@@ -203,7 +203,7 @@ def command_list(args: argparse.Namespace, out: TextIO) -> int:
 def _rigour_of(directory: Path, theorem_id: str) -> str:
     """The rigour stated by the theorem's certificate in ``directory`` ("-" when none was written)."""
     from landscape.errors import CertificateError
-    from landscape.oracles.certificates import read_certificate
+    from landscape.certificates.certificate import read_certificate
 
     path = directory / f"{theorem_id}.json"
     if not path.is_file():
@@ -215,9 +215,9 @@ def _rigour_of(directory: Path, theorem_id: str) -> str:
 
 
 def command_verify(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.budget import budget_named, with_overrides
-    from landscape.cluster import Cluster, parse_scheduler
-    from landscape.userfiles import chosen_theorems
+    from landscape.theorems.budget import budget_named, with_overrides
+    from landscape.engine.cluster import Cluster, parse_scheduler
+    from landscape.engine.files import chosen_theorems
 
     scheduler = None if args.scheduler is None else parse_scheduler(args.scheduler)
     device = resolve_device(args.device) if scheduler is None else args.device  # a worker resolves its own
@@ -238,11 +238,11 @@ def _verify_all(
     args: argparse.Namespace, out: TextIO, theorems: list[Theorem], budget: Budget, device: str,
     report_records: Path | None, cluster: Cluster | None, power: PowerSettings | None = None,
 ) -> int:
-    from landscape.cluster import ShippedFile, verify_on_cluster
-    from landscape.power import power_line
-    from landscape.progress import ProgressBars
+    from landscape.engine.cluster import ShippedFile, verify_on_cluster
+    from landscape.engine.power import power_line
+    from landscape.engine.progress import ProgressBars
     from landscape.reports.records import append_record
-    from landscape.runner import verify
+    from landscape.engine.runner import verify
     from landscape.threads import active_policy
 
     header = ("id", "expectation", "verdict", "ok", "instances", "restarts", "candidates", "seconds")
@@ -309,7 +309,7 @@ def _verify_all(
 
 def _power_settings(args: argparse.Namespace):  # -> PowerSettings | None
     """The power run asked for by ``--power`` / ``--power-plants`` / ``--power-location``, or None."""
-    from landscape.power import PLANTS_PER_RADIUS, PowerSettings
+    from landscape.engine.power import PLANTS_PER_RADIUS, PowerSettings
 
     if args.power is None:
         if args.power_plants is not None:
@@ -326,7 +326,7 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 
     import torch
 
-    from landscape.bench import QUICK_END_TO_END_IDS, QUICK_SIZES, BenchSettings, format_figures, run_bench
+    from landscape.bench.suite import QUICK_END_TO_END_IDS, QUICK_SIZES, BenchSettings, format_figures, run_bench
 
     if args.scaling:
         return _bench_scaling(args, out)
@@ -347,7 +347,7 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from landscape.oracles.safran_shamir import SizeResult, format_row, run_sweep, sizes_between
+    from landscape.engine.sweep import SizeResult, format_row, run_sweep, sizes_between
 
     low, _, high = args.sizes.partition("-")
     if not (low.isdigit() and (high or low).isdigit()) or not 1 <= int(low) <= int(high or low):
@@ -374,8 +374,8 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
 def _bench_scaling(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from landscape.budget import budget_named
-    from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, scaling_figures
+    from landscape.theorems.budget import budget_named
+    from landscape.bench.scaling import QUICK_SCALING_IDS, format_scaling, scaling_figures
     from landscape.theorems import REGISTRY
 
     theorems = [REGISTRY.get(i) for i in QUICK_SCALING_IDS] if args.quick else REGISTRY.catalogue()
@@ -424,8 +424,8 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.oracles.builders import CodePermission, allowing_code, locate, user_code
-    from landscape.oracles.certificates import read_certificate, replay_data  # replay registers every family itself
+    from landscape.landscapes.builders import CodePermission, allowing_code, locate, user_code
+    from landscape.certificates.certificate import read_certificate, replay_data  # replay registers every family itself
 
     for copy in args.code:
         if copy.suffix != ".py" or not copy.is_file():

@@ -18,7 +18,7 @@ own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certifi
 Heavy imports (torch) happen only when a fixture or a theorem asks for them.
 
 ``--landscape-scheduler ADDRESS`` (or ``local:N``) submits every collected theorem to a Dask
-cluster once collection ends (see :mod:`landscape.cluster`); each test then takes its theorem's
+cluster once collection ends (see :mod:`landscape.engine.cluster`); each test then takes its theorem's
 result from there through the ``landscape_verify`` fixture (the same verdicts and certificates
 as in-process) and the summary says how many ran as tasks.  It replaces ``-n``, not combines with it.
 """
@@ -110,8 +110,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def selected_budget(config: pytest.Config):
-    """The :class:`~landscape.budget.Budget` selected by the profile or ``--landscape-budget``."""
-    from landscape.budget import budget_named, with_overrides
+    """The :class:`~landscape.theorems.budget.Budget` selected by the profile or ``--landscape-budget``."""
+    from landscape.theorems.budget import budget_named, with_overrides
 
     budget = budget_named(config.getoption("landscape_budget") or PROFILE_BUDGETS[active_profile(config)])
     return with_overrides(budget, instance_timeout=config.getoption("landscape_instance_timeout", default=None))
@@ -122,14 +122,14 @@ def selected_power(config: pytest.Config):  # -> PowerSettings | None
     chosen = config.getoption("landscape_power")
     if chosen is None:
         return None
-    from landscape.power import PowerSettings
+    from landscape.engine.power import PowerSettings
 
     return PowerSettings(kind=None if chosen == "claim" else chosen)
 
 
 @pytest.fixture(scope="session")
 def landscape_power(pytestconfig: pytest.Config):
-    """The :class:`~landscape.power.PowerSettings` of ``--landscape-power``, or None."""
+    """The :class:`~landscape.engine.power.PowerSettings` of ``--landscape-power``, or None."""
     return selected_power(pytestconfig)
 
 
@@ -139,7 +139,7 @@ def certificate_folder(config: pytest.Config) -> Path:
 
 @pytest.fixture(scope="session")
 def landscape_budget(pytestconfig: pytest.Config):
-    """The :class:`~landscape.budget.Budget` selected by the profile or ``--landscape-budget``."""
+    """The :class:`~landscape.theorems.budget.Budget` selected by the profile or ``--landscape-budget``."""
     return selected_budget(pytestconfig)
 
 
@@ -237,7 +237,7 @@ def _worker_file(config: pytest.Config, folder: Path) -> Path:
 
 
 def record_result(config: pytest.Config, result: Any) -> None:
-    """Append ``result`` (a :class:`~landscape.results.VerificationResult`) to this process's
+    """Append ``result`` (a :class:`~landscape.engine.results.VerificationResult`) to this process's
     file, under the folder's lock; nothing without ``--landscape-report``."""
     folder = report_folder(config)
     if folder is None:
@@ -266,7 +266,7 @@ def append_crash(folder: Path, session: str, nodeid: str, worker: str) -> None:
 
 @pytest.fixture(scope="session")
 def landscape_record(pytestconfig: pytest.Config) -> Callable[[Any], None]:
-    """Record a :class:`~landscape.results.VerificationResult` for the report; a no-op
+    """Record a :class:`~landscape.engine.results.VerificationResult` for the report; a no-op
     without ``--landscape-report``.  Each record is appended as soon as it is passed."""
     return lambda result: record_result(pytestconfig, result)
 
@@ -333,7 +333,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     if config.getoption("numprocesses", default=None):
         raise pytest.UsageError(f"{SCHEDULER_OPTION} and -n both spread the tests; use one of them")
-    from landscape.cluster import Cluster, Prefetch, ShippedFile, theorems_of_items
+    from landscape.engine.cluster import Cluster, Prefetch, ShippedFile, theorems_of_items
     from landscape.errors import LandscapeError
 
     try:
@@ -365,8 +365,8 @@ def _scheduler_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
 def verifier(config: pytest.Config) -> Callable[..., Any]:
     """``verify(theorem, budget, seed=0, device="cpu", certificates=None)``: the cluster's
-    prefetched result under ``--landscape-scheduler``, else :func:`landscape.runner.verify`."""
-    from landscape.runner import verify
+    prefetched result under ``--landscape-scheduler``, else :func:`landscape.engine.runner.verify`."""
+    from landscape.engine.runner import verify
 
     prefetch = config.stash.get(_PREFETCH, None)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from landscape.budget import budget_named
-from landscape.runner import verify
+from landscape.theorems.budget import budget_named
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
 
 

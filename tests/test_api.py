@@ -15,8 +15,8 @@ import torch
 import landscape
 from landscape import api
 from landscape.errors import DataError, InvalidArgument
-from landscape.oracles.builders import decode, encode, instance_key, render
-from landscape.oracles.landscapes import Landscape
+from landscape.landscapes.builders import decode, encode, instance_key, render
+from landscape.landscapes.base import Landscape
 from landscape.theorems import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from landscape.bench import BenchSettings, format_figures, run_bench
+from landscape.bench.suite import BenchSettings, format_figures, run_bench
 
 
 def test_bench_reports_every_figure():
@@ -27,9 +27,9 @@ def test_bench_reports_every_figure():
 
 
 def test_the_scipy_peer_runs_both_sides_to_the_same_rule():
-    from landscape.bench import bench_models
-    from landscape.bench_peer import format_peer, numpy_relu_loss_and_gradient, peer_cases, peer_figures
-    from landscape.oracles.networks import ReluTeacher
+    from landscape.bench.suite import bench_models
+    from landscape.bench.peer import format_peer, numpy_relu_loss_and_gradient, peer_cases, peer_figures
+    from landscape.landscapes.networks import ReluTeacher
 
     import numpy as np
     import torch
@@ -48,7 +48,7 @@ def test_the_scipy_peer_runs_both_sides_to_the_same_rule():
 
 
 def test_end_to_end_figures_time_real_runs_under_each_policy():
-    from landscape.bench_runs import catalogue_figures, format_end_to_end, policies
+    from landscape.bench.runs import catalogue_figures, format_end_to_end, policies
 
     figures = catalogue_figures(("variant-deep-linear-every-saddle-strict",))
     assert list(figures["policies"]) == list(policies())

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from landscape.oracles.certificates import replay
-from landscape.results import Verdict
-from landscape.runner import verify
+from landscape.certificates.certificate import replay
+from landscape.engine.results import Verdict
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
 from landscape.theorems.model import Expectation
 from landscape.errors import TheoremViolation

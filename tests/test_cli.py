@@ -111,7 +111,7 @@ def test_unreadable_certificate_is_exit_2(tmp_path):
 
 
 def test_variants_with_ids_adds_only_their_variants():
-    from landscape.userfiles import chosen_theorems
+    from landscape.engine.files import chosen_theorems
 
     chosen = chosen_theorems(["toy-vw-no-bad-min"], None, variants=True)
     assert chosen[0].id == "toy-vw-no-bad-min"

@@ -23,16 +23,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from landscape.budget import budget_named, with_overrides
-from landscape.cluster import (
+from landscape.theorems.budget import budget_named, with_overrides
+from landscape.engine.cluster import (
     Cluster, SchedulerAddress, _collect, check_worker_versions, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
 )
-from landscape.cluster_bench import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
+from landscape.bench.scaling import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
 from landscape.errors import InvalidArgument, LandscapeError
-from landscape.results import Verdict
-from landscape.runner import verify
+from landscape.engine.results import Verdict
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
-from landscape.userfiles import theorems_in
+from landscape.engine.files import theorems_in
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = ROOT / "docs" / "tutorial.md"
@@ -258,7 +258,7 @@ def test_a_task_lost_with_its_workers_is_an_error_verdict():
 
 
 def test_a_worker_with_other_versions_is_refused():
-    from landscape.oracles.certificates import versions
+    from landscape.certificates.certificate import versions
 
     other = SimpleNamespace(run=lambda function: {"tcp://10.0.0.5:40000": {**versions(), "torch": "1.0"}})
     with pytest.raises(InvalidArgument, match=r"worker tcp://10.0.0.5:40000 runs torch 1.0 \(here "):

@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.budget import budget_named
-from landscape.oracles.certificates import replay
+from landscape.theorems.budget import budget_named
+from landscape.certificates.certificate import replay
 from landscape.oracles.classify import classify_batch
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import search
-from landscape.runner import verify
+from landscape.searching.critical_points import search
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
 
 pytestmark = [

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from landscape.errors import InvalidArgument
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import datasets, regression_data
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import sigma_eigen
 
 INVALID = [

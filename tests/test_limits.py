@@ -22,13 +22,13 @@ import torch
 from hypothesis import strategies as st
 
 from landscape import api, limits
-from landscape.budget import BUDGETS, Budget, with_overrides
+from landscape.theorems.budget import BUDGETS, Budget, with_overrides
 from landscape.cli import main
 from landscape.errors import CertificateError, DataError, InvalidArgument
-from landscape.oracles import certificates, classify
+from landscape.certificates import certificate as certificates, classify
 from landscape.oracles.classify import PointClass, classify_batch
-from landscape.oracles.search import search
-from landscape.results import Verdict
+from landscape.searching.critical_points import search
+from landscape.engine.results import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,11 +8,11 @@ import math
 import pytest
 from hypothesis import strategies as st
 
-from landscape.budget import Budget
-from landscape.measurements import aggregate, headline_message, summarise, validated
+from landscape.theorems.budget import Budget
+from landscape.engine.measurements import aggregate, headline_message, summarise, validated
 from landscape.reports.records import append_record, read_records
-from landscape.results import Verdict
-from landscape.runner import verify
+from landscape.engine.results import Verdict
+from landscape.engine.runner import verify
 from landscape.theorems.model import Evidence, Expectation, Outcome, Theorem
 
 SMALL = Budget("custom", instances=6, restarts=1, descent_steps=1, refine_steps=1)

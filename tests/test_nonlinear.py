@@ -10,15 +10,15 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.activation_zeros import predicts_bad_minimum
-from landscape.oracles.certificates import run_check
+from landscape.certificates.certificate import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.infinity import exact_path_proof, find_power_law_paths
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
 from landscape.oracles.minimum_certificate import (
     morse_bott_figures,
     strict_minimum_radius,
 )
-from landscape.oracles.networks import (
+from landscape.landscapes.networks import (
     ACTIVATIONS,
     ReluTeacher,
     SigmoidNet,

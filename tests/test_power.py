@@ -10,18 +10,18 @@ import pytest
 import torch
 from hypothesis import strategies as st
 
-from landscape.budget import Budget
+from landscape.theorems.budget import Budget
 from landscape.cli import main
 from landscape.errors import InvalidArgument
 from landscape.oracles.classify import PointClass, classify
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, landscape_from_spec, loss_at
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, landscape_from_spec, loss_at
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.planted import Plant, Planted
-from landscape.power import PowerSettings, draw_instances, measure_power, plan_for, zero_column_centre
+from landscape.landscapes.planted import Plant, Planted
+from landscape.engine.power import PowerSettings, draw_instances, measure_power, plan_for, zero_column_centre
 from landscape.reports import write_report
 from landscape.reports.records import append_record
-from landscape.runner import verify
-from landscape.userfiles import theorems_in
+from landscape.engine.runner import verify
+from landscape.engine.files import theorems_in
 from landscape.theorems import REGISTRY
 
 ONE_START = Budget("custom", instances=1, restarts=1, descent_steps=150, refine_steps=30)
@@ -195,7 +195,7 @@ def test_bad_power_settings_are_refused(arguments, message):
 
 
 def test_r95_is_where_the_curve_stays_above_95_percent():
-    from landscape.power import _smallest
+    from landscape.engine.power import _smallest
 
     rates = [(0.02, 4, 4), (0.1, 1, 4), (0.5, 4, 4), (2.0, 4, 4)]
     assert _smallest(rates, 0.95) == 0.5  # a lucky small radius below a miss does not count

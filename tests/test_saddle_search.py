@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from landscape import api
 from landscape.errors import OptimumError
-from landscape.oracles.certificates import replay_data
-from landscape.oracles.search import CRITICAL_POINT_MIX, MODES, search, split_starts
+from landscape.certificates.certificate import replay_data
+from landscape.searching.critical_points import CRITICAL_POINT_MIX, MODES, search, split_starts
 
 # Few probe directions: the user losses below have no closed-form Taylor coefficients, and each
 # nested forward-mode derivative of a degenerate point's higher-order test is costly.
@@ -168,7 +168,7 @@ def test_the_tutorial_variant_is_refuted_without_its_special_points(tmp_path):
     import re
     from pathlib import Path
 
-    from landscape.userfiles import import_file
+    from landscape.engine.files import import_file
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "tutorial.md").read_text()
     (tmp_path / "tutorial_claim.py").write_text("\n\n".join(re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)))

@@ -9,10 +9,10 @@ import sys
 import pytest
 import torch
 
-from landscape.budget import budget_named
+from landscape.theorems.budget import budget_named
 from landscape.errors import InvalidArgument
-from landscape.oracles.certificates import replay
-from landscape.runner import verify
+from landscape.certificates.certificate import replay
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
 from landscape.threads import (
     LARGE_BATCH_ELEMENTS,
@@ -89,8 +89,8 @@ def test_same_seed_same_verdict_and_proof_at_one_and_two_threads(theorem_id, tmp
 
 def test_large_batches_take_the_policy_count_without_changing_the_search(monkeypatch):
     """The search's chunks cross the large-batch threshold (lowered here): same end points."""
-    from landscape.oracles import search as search_module
-    from landscape.oracles.landscapes import DeepLinear
+    from landscape.searching import critical_points as search_module
+    from landscape.landscapes.base import DeepLinear
     from landscape.generators.data import regression_data
 
     data = regression_data(3, 2, 16, seed=0)

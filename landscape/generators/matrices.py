@@ -27,7 +27,7 @@ class FactorisationProblem:
     seed: int
 
     def landscape(self):  # -> MatrixFactorisation (import kept lazy: generators stay light)
-        from landscape.oracles.factorisation import MatrixFactorisation
+        from landscape.landscapes.factorisation import MatrixFactorisation
 
         return MatrixFactorisation(self.y, self.lam, self.width)
 

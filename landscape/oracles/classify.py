@@ -31,7 +31,7 @@ Classes, tested in this order, all in float64:
 
 Above :data:`~landscape.limits.MATRIX_FREE_PARAMS` parameters no P x P Hessian is formed: the
 spectrum is replaced by the Ritz pairs of :data:`LANCZOS_STEPS` Lanczos iterations on
-Hessian-vector products (:func:`~landscape.oracles.spectrum.lanczos_ritz`).  A negative Ritz
+Hessian-vector products (:func:`~landscape.searching.spectrum.lanczos_ritz`).  A negative Ritz
 value proves a negative eigenvalue (Ritz values lie inside the spectrum) and its Ritz vector is
 the saddle's certified direction; a positive smallest Ritz value is an estimate, not a bound, and
 the class ``local_minimum`` says so in its level (``Lanczos estimate``).  The index and kernel
@@ -57,9 +57,9 @@ import numpy as np
 import torch
 
 from landscape.limits import dense_hessian_fits, require_memory
-from landscape.oracles.landscapes import DTYPE, Landscape
-from landscape.oracles.spectrum import lanczos_ritz
-from landscape.oracles.search import dense_hessian, refine
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.searching.spectrum import lanczos_ritz
+from landscape.searching.critical_points import dense_hessian, refine
 
 
 class PointClass(str, enum.Enum):

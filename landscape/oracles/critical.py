@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import sigma_eigen
 
 

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.landscapes import Landscape
+from landscape.landscapes.base import Landscape
 
 CURVE_RATE = 1e-2  # Adam step on the control point (parameters are O(1) after Xavier initialisation)
 CURVE_BETAS, CURVE_EPS = (0.9, 0.999), 1e-12

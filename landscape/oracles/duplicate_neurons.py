@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.mlp import MLP
 
 CURVATURE_MARGIN = 1e-3  # -lambda_max(K) must exceed this x |r| x max|x|^2 for the construction
 

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec
+from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec
 
 
 @dataclass(slots=True)

@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape, losses_at
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.base import DTYPE, Landscape, losses_at
+from landscape.landscapes.mlp import MLP
 from landscape.oracles.wide import output_layer_end, output_segment_certified, output_slice
 
 SEGMENT_KINDS = ("merge", "free", "output")

@@ -29,9 +29,9 @@ import numpy as np
 import sympy
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
 
 EXPONENTS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 GRID = np.geomspace(1.0, 1e6, 49)

@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
 
 ROUNDING = 64.0 * float(np.finfo(np.float64).eps)
 SAMPLED_SAFETY = 4.0  # multiplies a sampled Hessian-Lipschitz estimate (it is not a bound)

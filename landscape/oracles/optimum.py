@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from landscape.oracles.landscapes import DeepLinear, Landscape
+from landscape.landscapes.base import DeepLinear, Landscape
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, losses_at
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
 
 SAMPLES_PER_SEGMENT = 65
 ROUNDING_ALLOWANCE = 1e-12  # times sum |c_k| of a segment polynomial: float64 coefficient error

@@ -8,7 +8,7 @@ For phi(w1, w2) = w2 ReLU(w1^T X) and theta = (||w1||^2 + w2^2)/2, a unit is bal
     \Omega(\Phi) = \inf\{\textstyle\sum_i |c_i| : \Phi = \sum_i c_i\, a(u_i)\},
 
 the gauge of the convex hull of {±a(u)}, whose polar is Omega°(R) = max_{||u||=1} |<R, a(u)>|
-(:func:`~landscape.oracles.relu.relu_polar`, exact for n_0 <= 2).  Two certified bounds follow:
+(:func:`~landscape.landscapes.relu.relu_polar`, exact for n_0 <= 2).  Two certified bounds follow:
 
 * lower: every R with Omega°(R) <= 1 gives <R, Phi> <= Omega(Phi) (Hölder for a gauge and its
   polar); R is the solution of a cutting-plane LP (constraints |<R, a(u_k)>| <= 1 for the units found
@@ -32,7 +32,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.relu import relu_polar
+from landscape.landscapes.relu import relu_polar
 
 GAP_RTOL = 1e-7  # the cut loop stops once upper - lower <= this x upper (LP tolerances stall near 1e-9)
 MAX_CUTS = 40  # cut iterations per bracket

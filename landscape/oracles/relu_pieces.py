@@ -1,7 +1,7 @@
 r"""Smooth pieces of the one-hidden-layer ReLU objective with weight decay (seed 003 §1.4.2).
 
 On a region where every unit's activation pattern is fixed, F of
-:class:`~landscape.oracles.relu.ReluWeightDecay` is a polynomial: unit i contributes
+:class:`~landscape.landscapes.relu.ReluWeightDecay` is a polynomial: unit i contributes
 w^{[2]}_i (w^{[1]}_i)^T X_{S_i}, with S_i the samples where it is active.  Two tools follow.
 
 * :func:`polish`: the minima of F typically put a unit's hyperplane exactly on a sample (a kink,
@@ -11,7 +11,7 @@ w^{[2]}_i (w^{[1]}_i)^T X_{S_i}, with S_i the samples where it is active.  Two t
   of those samples) and minimises the resulting polynomial by damped Newton steps in float64.  The
   result is accepted only if it still has the pattern it was solved for (so F equals the polynomial
   there).  Nothing is certified by ``polish`` itself: global optimality is certified afterwards by
-  weak duality (:func:`~landscape.oracles.relu.dual_bound`), which evaluates the true, kinked F.
+  weak duality (:func:`~landscape.landscapes.relu.dual_bound`), which evaluates the true, kinked F.
 * :func:`segment_pieces`: along a segment a + t(b - a), each pre-activation is affine in t, so t -> F
   is a quartic polynomial between consecutive zero crossings; the coefficients are exact (products of
   affine functions), which certifies monotonicity of a segment exactly up to rounding.
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from landscape.oracles.landscapes import DTYPE, loss_at
+from landscape.landscapes.base import DTYPE, loss_at
 from landscape.oracles.paths import polynomial_maximum
-from landscape.oracles.relu import ReluWeightDecay
+from landscape.landscapes.relu import ReluWeightDecay
 
 SNAP_RTOL = 1e-3  # a unit with norm below this x the largest unit's norm is snapped to zero
 KINK_RTOL = 1e-3  # |w_i^T x_j| <= this x ||w_i|| ||x_j|| is read as a kink (held at exactly 0)

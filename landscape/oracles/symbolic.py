@@ -19,7 +19,7 @@ import numpy as np
 import sympy
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.landscapes import DeepLinear, Landscape
+from landscape.landscapes.base import DeepLinear, Landscape
 
 SymbolicForm = Callable[[Landscape], tuple[list[sympy.Symbol], sympy.Expr]]
 _FORMS: dict[str, SymbolicForm] = {}

@@ -25,7 +25,7 @@ record: ``theorem_id`` (the test's node id), ``verdict`` ``error``, ``message`` 
 ``{"applicable": false, "reason": ...}`` or ``applicable``, ``kind``, ``by_radius`` (relative
 radius -> ``[detected, planted]``), ``r50``, ``r95``, ``scale``, ``plants``, ``instances``,
 ``instances_skipped``, ``location``, ``search``, ``elsewhere``, ``skipped``, ``errors``, ``error_count``,
-``seconds`` (see :func:`landscape.power.power_record`).
+``seconds`` (see :func:`landscape.engine.power.power_record`).
 
 Optional certificate facts that reports draw when present (families may fill them):
 
@@ -49,7 +49,7 @@ from filelock import FileLock, Timeout
 from landscape.errors import DataError, InvalidArgument
 
 if TYPE_CHECKING:  # reading records must not import torch: a bad file fails fast
-    from landscape.results import VerificationResult
+    from landscape.engine.results import VerificationResult
 
 RECORD_SCHEMA_VERSION = 2
 REQUIRED_FIELDS = ("theorem_id", "verdict")
@@ -61,7 +61,7 @@ LOCK_TIMEOUT_SECONDS = 600.0
 
 def environment() -> dict[str, Any]:
     """Library versions and platform of the process writing the record."""
-    from landscape.oracles.certificates import versions
+    from landscape.certificates.certificate import versions
 
     return {"versions": versions(), "platform": platform.platform()}
 

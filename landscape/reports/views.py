@@ -73,7 +73,7 @@ class TheoremView:
     figures: list[Figure] = field(default_factory=list)
     certificate_figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    power: dict[str, Any] | None = None  # a power run's object (landscape.power), when one was recorded
+    power: dict[str, Any] | None = None  # a power run's object (landscape.engine.power), when one was recorded
     power_figures: list[Figure] = field(default_factory=list)
 
     @property

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from landscape.errors import OptimumError
-from landscape.interval.checks import rigour_for
-from landscape.interval.snapping import snap_to_exact_critical
-from landscape.oracles.builders import spec_of
-from landscape.oracles.certificates import Certificate, replay_data
+from landscape.certificates.interval import rigour_for
+from landscape.oracles.interval.snapping import snap_to_exact_critical
+from landscape.landscapes.builders import spec_of
+from landscape.certificates.certificate import Certificate, replay_data
 from landscape.oracles.classify import Classification, PointClass, classify, classify_batch
-from landscape.oracles.landscapes import Landscape
-from landscape.oracles.manifolds import follow_critical_manifold
+from landscape.landscapes.base import Landscape
+from landscape.searching.manifolds import follow_critical_manifold
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import DESCENT_ONLY, search
+from landscape.searching.critical_points import DESCENT_ONLY, search
 from landscape.theorems.model import Context, Evidence, Outcome
 
 EXACT_CHECK_MAX_PARAMS = 20  # sympy certificates are attempted up to this many parameters
@@ -84,12 +84,12 @@ def survey(
     mix: Mapping[str, float] | None = None,
 ) -> Survey:
     """Search ``restarts`` random starts (default: the budget's) with the search modes of
-    ``mix`` (default descent alone; see :mod:`landscape.oracles.search`), add ``special``
+    ``mix`` (default descent alone; see :mod:`landscape.searching.critical_points`), add ``special``
     points from the theory, and classify every candidate against the global optimum.
 
     With a mix that seeks saddles, the critical manifolds of up to :data:`MAX_FOLLOWED` searched
     strict saddles with a Hessian kernel are followed to where the signature changes
-    (:mod:`landscape.oracles.manifolds`) and the points reached are candidates too.  A candidate
+    (:mod:`landscape.searching.manifolds`) and the points reached are candidates too.  A candidate
     with loss below the stated optimum is an :class:`~landscape.errors.OptimumError`.
     """
     starts = context.budget.restarts if restarts is None else restarts
@@ -256,7 +256,7 @@ def certify(
 
     Returns ``None`` when the replay of the freshly written certificate fails: such a finding
     is never reported.  With ``exact``, a degenerate saddle within rounding of an exactly critical
-    point with zero blocks is certified at that point (:mod:`landscape.interval.snapping`; the
+    point with zero blocks is certified at that point (:mod:`landscape.oracles.interval.snapping`; the
     distance is a fact).  The certificate states its rigour (:func:`rigour_for`): exact, interval
     (a ball-arithmetic proof appended as checks) or float64, with the reason.
     """

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.budget import BUDGETS
+from landscape.theorems.budget import BUDGETS
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem, factorisation_problems
 from landscape.oracles.classify import PointClass, classify
-from landscape.oracles.factorisation import (
+from landscape.landscapes.factorisation import (
     MatrixFactorisation,
     balanced_factors,
     convex_optimum,
@@ -26,9 +26,9 @@ from landscape.oracles.factorisation import (
     residual_at,
     subset_point,
 )
-from landscape.oracles.landscapes import DTYPE
+from landscape.landscapes.base import DTYPE
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import CRITICAL_POINT_MIX
+from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.factorisation_checks import POLAR_RTOL, balanced_point
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem

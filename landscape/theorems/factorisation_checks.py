@@ -1,7 +1,7 @@
 """Replayable certificate checks for matrix factorisation with weight decay (seed 003 §1.4.1).
 
 Each check rebuilds everything from the certificate's landscape (Y, lambda, width) and point; see
-:mod:`landscape.oracles.certificates` for the protocol.  Relative tolerances are named below.
+:mod:`landscape.certificates.certificate` for the protocol.  Relative tolerances are named below.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.factorisation import (
+from landscape.landscapes.factorisation import (
     MatrixFactorisation,
     appended,
     balanced_factors,
@@ -21,7 +21,7 @@ from landscape.oracles.factorisation import (
     polar_solution,
     residual_at,
 )
-from landscape.oracles.landscapes import Landscape, loss_at
+from landscape.landscapes.base import Landscape, loss_at
 
 # A product UV^T counts as equal to Y when ||UV^T - Y||_F <= FACTOR_RTOL ||Y||_F (rounding of a
 # few matrix products is ~1e-15 relative).

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.oracles.builders import spec_of
-from landscape.oracles.certificates import Certificate, replay_data
-from landscape.oracles.landscapes import DTYPE
-from landscape.oracles.mlp import MLP
-from landscape.oracles.search import search
+from landscape.landscapes.builders import spec_of
+from landscape.certificates.certificate import Certificate, replay_data
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.mlp import MLP
+from landscape.searching.critical_points import search
 from landscape.theorems.common import certified
 from landscape.theorems.model import Context, Evidence, Outcome
 from landscape.theorems.modifications_checks import rank_figures

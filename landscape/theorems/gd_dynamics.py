@@ -13,7 +13,7 @@ the iteration of theta^T H theta / 2; here the quadratic's Hessian is stored, so
 
 On the rate: seed 002 states L (g_0 - g*)/eps^2 iterations.  The textbook argument (Nesterov 2004,
 §1.2.3: g_{k+1} <= g_k - ||grad g_k||^2 / (2L)) gives 2 L (g_0 - g*)/eps^2, and the constant 1 is
-false: the :class:`~landscape.oracles.smooth.Sawtooth` needs 4/3 L (g_0 - g*)/eps^2 + 1/3
+false: the :class:`~landscape.landscapes.smooth.Sawtooth` needs 4/3 L (g_0 - g*)/eps^2 + 1/3
 iterations (the tight bound from the interpolation inequality of L-smooth functions).  The
 theorem is encoded with the textbook constant 2; the seed's constant is a falsified variant.
 """
@@ -30,12 +30,12 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.generators.data import regression_data
-from landscape.oracles.certificates import Certificate, replay_data
+from landscape.certificates.certificate import Certificate, replay_data
 from landscape.oracles.classify import PointClass, classify, classify_batch
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import refine
-from landscape.oracles.smooth import (
+from landscape.searching.critical_points import refine
+from landscape.landscapes.smooth import (
     Quadratic,
     RidgeLogistic,
     Sawtooth,
@@ -43,7 +43,7 @@ from landscape.oracles.smooth import (
     gd_iterates,
     smoothness_of,
 )
-from landscape.oracles.tube import (
+from landscape.landscapes.tube import (
     Tube,
     escape_times,
     growth_verdict,
@@ -63,7 +63,7 @@ STEP_CAP = 20000
 def _certificate(theorem_id: str, role: str, claim: str, landscape: Landscape, point: np.ndarray,
                  checks: list[dict[str, Any]], context: Context, facts: dict[str, Any]) -> Certificate | None:
     """A certificate with the given checks, kept only if its JSON form replays."""
-    from landscape.oracles.builders import spec_of
+    from landscape.landscapes.builders import spec_of
 
     certificate = Certificate(theorem_id=theorem_id, role=role, claim=claim, landscape=spec_of(landscape),
                               point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
@@ -323,7 +323,7 @@ def _budget_key(context: Context) -> str:
 
 
 def escape_check(theorem_id: str, claim: str = "theorem"):
-    r"""Property of Du et al. (seed 002): on the tube (see :mod:`landscape.oracles.tube`) the
+    r"""Property of Du et al. (seed 002): on the tube (see :mod:`landscape.landscapes.tube`) the
     median escape time of GD from uniform [-1, 1]^d grows exponentially in d (log T linear in d,
     R^2 >= 0.97, better than log T linear in log d) while perturbed GD's grows polynomially
     (log-log fit better, degree <= 2).  Variant ``pgd-exponential``: noise does not help, PGD's
@@ -369,7 +369,7 @@ GD_EXPONENTIAL_ESCAPE_TIME = Theorem(
     statement=(
         "There is a smooth $g$ on $\\mathbb R^d$ (a tube through a chain of $d$ strict saddles) such that GD from the uniform "
         "distribution on $[-1, 1]^d$ needs $e^{\\Omega(d)}$ iterations to pass the saddles, while perturbed GD needs "
-        "$\\mathrm{poly}(d)$.  Simplified construction (the seed only sketches Du et al.'s tube): see `landscape.oracles.tube`."
+        "$\\mathrm{poly}(d)$.  Simplified construction (the seed only sketches Du et al.'s tube): see `landscape.landscapes.tube`."
     ),
     expectation=Expectation.WITNESSED,
     instances=tube_instances,

@@ -5,7 +5,7 @@ nondegenerate pair of (1.43), phi = u v^T, theta = (||u||^2 + ||v||^2)/2, where 
 (closed-form Hessian, quartic segment polynomials, SVT optimum).  Global optimality is certified by
 weak duality for the convex problem (1.48), never by comparing with the best value found.
 
-The one-hidden-layer ReLU pair phi = w2 ReLU(w1^T X) (:mod:`landscape.oracles.relu`, with an exact
+The one-hidden-layer ReLU pair phi = w2 ReLU(w1^T X) (:mod:`landscape.landscapes.relu`, with an exact
 polar for two inputs) carries the falsified variant of Thm 1.9.  It is not used for the theorems
 themselves: with weight decay its local minima typically put a unit's hyperplane exactly on a data
 point (a ReLU kink), where neither gradient descent converges to 1e-8 nor a Hessian classifies, so the
@@ -23,15 +23,15 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.budget import BUDGETS
-from landscape.oracles.certificates import CheckResult, check
+from landscape.theorems.budget import BUDGETS
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.landscapes import DTYPE, Landscape, loss_at
+from landscape.landscapes.base import DTYPE, Landscape, loss_at
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
-from landscape.oracles.factorisation import MatrixFactorisation, convex_optimum, polar_solution, residual_at
+from landscape.landscapes.factorisation import MatrixFactorisation, convex_optimum, polar_solution, residual_at
 from landscape.oracles.paths import polynomial_maximum
-from landscape.oracles.relu import ChainWeightDecay, ReluWeightDecay, relu_polar, widened, with_unit
-from landscape.oracles.search import descend, refine
+from landscape.landscapes.relu import ChainWeightDecay, ReluWeightDecay, relu_polar, widened, with_unit
+from landscape.searching.critical_points import descend, refine
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.factorisation import certify_factorisation_point as certify_point
 from landscape.theorems.factorisation import snap_small_columns as snap_columns

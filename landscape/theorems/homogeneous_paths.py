@@ -30,10 +30,10 @@ import numpy as np
 import torch
 from scipy.linalg import expm, logm
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.factorisation import MatrixFactorisation, polar_solution, residual_at
-from landscape.oracles.landscapes import DTYPE, Landscape, loss_at
+from landscape.landscapes.factorisation import MatrixFactorisation, polar_solution, residual_at
+from landscape.landscapes.base import DTYPE, Landscape, loss_at
 from landscape.oracles.paths import polynomial_maximum
 
 # Singular values of [U; V] at most RANK_RTOL x max(its largest, sqrt ||Y||_F) count as zero (the

@@ -7,7 +7,7 @@ properties here never rely on a Hessian at the end point:
 * candidates are polished on their smooth piece (:func:`~landscape.oracles.relu_pieces.polish`:
   dead or tiny units snapped to exactly zero, kinks held as constraints, damped Newton);
 * global optimality is certified by weak duality for the convex problem (1.48) with the exact polar
-  of :func:`~landscape.oracles.relu.relu_polar` (gap F - D(Q) <= GAP_RTOL x scale), i.e. exactly the
+  of :func:`~landscape.landscapes.relu.relu_polar` (gap F - D(Q) <= GAP_RTOL x scale), i.e. exactly the
   conclusion of Thm 1.9, which also evidences the local-minimum hypothesis (a global minimum is local);
 * a candidate with a zero unit and Omega°(Y - Phi) > lambda is shown *not* to be a local minimum by
   the polar escape (adding sqrt(eps)(w*, u*) lowers F for every eps tried), so it is outside the
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from landscape.oracles.landscapes import loss_at, losses_at
-from landscape.oracles.relu import (
+from landscape.landscapes.base import loss_at, losses_at
+from landscape.landscapes.relu import (
     ReluWeightDecay,
     dual_bound,
     relu_polar,
@@ -35,7 +35,7 @@ from landscape.oracles.relu import (
     with_unit,
 )
 from landscape.oracles.relu_pieces import flatten, polish, segment_slope, unit_matrices
-from landscape.oracles.search import descend
+from landscape.searching.critical_points import descend
 from landscape.theorems.model import Context, Evidence, Outcome
 
 GAP_RTOL = 1e-8  # F - D(Q) below this x loss scale: a certified global minimum

@@ -17,9 +17,9 @@ from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, theory_points
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import optimum_of, sigma_eigen
-from landscape.oracles.search import CRITICAL_POINT_MIX
+from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import MINIMA, NON_MINIMA, unexercised
@@ -166,7 +166,7 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
                 )
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
                 return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
-            from landscape.oracles.certificates import run_check
+            from landscape.certificates.certificate import run_check
 
             verdict = run_check(curvature, landscape, point, context.tolerances)
             if not verdict.passed:

@@ -24,12 +24,12 @@ import numpy as np
 import torch
 
 from landscape.generators.architectures import architectures
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances
 from landscape.oracles.critical import random_invertible, theory_points
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
 from landscape.oracles.optimum import sigma_eigen
-from landscape.oracles.search import CRITICAL_POINT_MIX
+from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import SEARCHED, Survey, certified, certify, survey, with_provenance
 from landscape.theorems.linear import LinearInstance, linear_instances
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis.strategies import SearchStrategy
 
-from landscape.budget import Budget
+from landscape.theorems.budget import Budget
 from landscape.oracles.classify import Tolerances
 
 if TYPE_CHECKING:
-    from landscape.oracles.certificates import Certificate
+    from landscape.certificates.certificate import Certificate
 
 
 class Expectation(str, enum.Enum):
@@ -59,7 +59,7 @@ class Evidence:
         priority: among witnesses, the one with the highest priority (then the fewest
             parameters) is reported; e.g. a degenerate saddle outranks a strict one.
         statistics: a probe's measurements of this instance, named finite numbers or booleans
-            (see :mod:`landscape.measurements`).
+            (see :mod:`landscape.engine.measurements`).
         group: the group the measurements are summarised in besides the whole run (e.g.
             ``"tanh 2-8-1 adam"``).
         searched, named: distinct critical points by class, found by the search from random
@@ -130,8 +130,8 @@ class Context:
     def seed_for(self, instance: Any) -> int:
         """A seed that depends only on the run seed and the instance (properties must be
         deterministic for Hypothesis to shrink and for runs to replay); see
-        :func:`~landscape.oracles.builders.instance_key`."""
-        from landscape.oracles.builders import instance_key
+        :func:`~landscape.landscapes.builders.instance_key`."""
+        from landscape.landscapes.builders import instance_key
 
         digest = hashlib.sha256(f"{self.seed}|{instance_key(instance)}".encode()).digest()
         return int.from_bytes(digest[:4], "little")

@@ -29,20 +29,20 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import classify
-from landscape.oracles.landscapes import DTYPE, Landscape, loss_at
+from landscape.landscapes.base import DTYPE, Landscape, loss_at
 from landscape.oracles.minimum_certificate import (
     better_point_check,
     strict_minimum_radius,
 )
-from landscape.oracles.mlp import MLP
-from landscape.oracles.modified_nets import (
+from landscape.landscapes.mlp import MLP
+from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.oracles.networks import T
-from landscape.oracles.search import search
+from landscape.landscapes.networks import T
+from landscape.searching.critical_points import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.full_rank_variants import square_inputs, square_rank_check
@@ -108,7 +108,7 @@ def net_instances(min_n: int = 2, max_n: int = 4, activations: tuple[str, ...] =
 @functools.cache
 def derivatives_nonzero_at_zero(activation: str, count: int) -> bool:
     """Claim VI.2's hypothesis, exactly: sigma^(k)(0) != 0 for k = 0..count-1."""
-    from landscape.oracles.mlp import network_activation
+    from landscape.landscapes.mlp import network_activation
 
     expression = network_activation(activation).expression
     return all(sympy.simplify(sympy.diff(expression, T, k).subs(T, 0)) != 0 for k in range(count))

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.mlp import MLP
 
 RANK_RTOL = 1e-8  # sigma_r > RANK_RTOL x sigma_1 x max(shape) certifies full rank
 GRADIENT_AGREEMENT = 1e-8  # closed-form vs autograd gradient, relative (rounding is ~1e-15)
@@ -137,7 +137,7 @@ def _check_rank_deficient(landscape: Landscape, point: np.ndarray, tol: Toleranc
 @check("exp-neuron-active-critical")
 def _check_active_neuron(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """A critical point of the exponential-neuron loss at which |a| >= ``a_at_least``."""
-    from landscape.oracles.modified_nets import ExponentialNeuronNet
+    from landscape.landscapes.modified_nets import ExponentialNeuronNet
 
     if not isinstance(landscape, ExponentialNeuronNet):
         return CheckResult("exp-neuron-active-critical", False, "needs an exponential-neuron network")
@@ -210,7 +210,7 @@ def _check_scaling_path(landscape: Landscape, point: np.ndarray, tol: Tolerances
 @check("sphere-below-cubic-bound")
 def _check_sphere_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """F(point) < c |point|^3, contradicting the coercivity bound of the cubic regulariser."""
-    from landscape.oracles.modified_nets import CubicReQUNet
+    from landscape.landscapes.modified_nets import CubicReQUNet
 
     if not isinstance(landscape, CubicReQUNet):
         return CheckResult("sphere-below-cubic-bound", False, "needs the cubic-regularised ReQU network")

@@ -1,7 +1,7 @@
 r"""The single neuron of seed 001 §IV-A: F(w, v) = (y - v phi(wx))^2.
 
 Theorems: ``single-neuron-bad-min-iff`` (Prop IV.1, both directions, over every activation of
-:data:`~landscape.oracles.networks.ACTIVATIONS`) and ``nonstrict-bad-min-property-pt``
+:data:`~landscape.landscapes.networks.ACTIVATIONS`) and ``nonstrict-bad-min-property-pt``
 (Fig. 2 and Def IV.1: a sub-optimal non-strict minimum of a function with Property PT, the
 cavity in the proof of Claim IV.1); falsified variants at the end.
 """
@@ -18,11 +18,11 @@ import sympy
 from hypothesis import strategies as st
 
 from landscape.oracles.activation_zeros import Zero, predicts_bad_minimum, side_sign, zeros
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.landscapes import Landscape, loss_at
+from landscape.landscapes.base import Landscape, loss_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
-from landscape.oracles.networks import ACTIVATIONS, T, SingleNeuron, activation_named, single_neuron_optimum
+from landscape.landscapes.networks import ACTIVATIONS, T, SingleNeuron, activation_named, single_neuron_optimum
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -344,7 +344,7 @@ def pt_check(theorem_id: str, with_perturbation: bool = True):  # type: ignore[n
         eps = [instance.eps / 2**k for k in range(4)]
         cert.checks.append({"name": "property-pt-path", "args": {"eps": eps}})
         cert.claim = claim + f"; Property PT: perturbations eps = {eps[0]:.3g} .. {eps[-1]:.3g} start strictly decreasing paths to F = 0"
-        from landscape.oracles.certificates import replay_data
+        from landscape.certificates.certificate import replay_data
 
         if not replay_data(cert.to_json()).passed:
             return Evidence(Outcome.INCONCLUSIVE, "Property PT path check failed", None, counts)

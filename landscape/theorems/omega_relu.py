@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from landscape.oracles.builders import spec_of
-from landscape.oracles.certificates import Certificate, CheckResult, check, replay_data
+from landscape.landscapes.builders import spec_of
+from landscape.certificates.certificate import Certificate, CheckResult, check, replay_data
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import Landscape
-from landscape.oracles.relu import ReluWeightDecay
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.relu import ReluWeightDecay
 from landscape.oracles.relu_gauge import (
     GAP_RTOL,
     GaugeBracket,

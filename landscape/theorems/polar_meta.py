@@ -29,10 +29,10 @@ import torch
 
 from landscape.generators.matrices import FactorisationProblem
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.factorisation import MatrixFactorisation, appended, convex_optimum, polar_solution, residual_at
-from landscape.oracles.landscapes import DTYPE, loss_at
+from landscape.landscapes.factorisation import MatrixFactorisation, appended, convex_optimum, polar_solution, residual_at
+from landscape.landscapes.base import DTYPE, loss_at
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import descend, refine
+from landscape.searching.critical_points import descend, refine
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.factorisation_checks import POLAR_RTOL
 from landscape.theorems.model import Context, Evidence, Outcome

@@ -1,9 +1,9 @@
 r"""Probes of the empirical findings of seed 001 §V (and seed 002's level-set paths).
 
 These make no claim: they measure, and report statistics (``Expectation.PROBE``; the verdict is
-``measured``).  Both train small fully connected networks (:class:`~landscape.oracles.mlp.MLP`)
+``measured``).  Both train small fully connected networks (:class:`~landscape.landscapes.mlp.MLP`)
 on generated data from Xavier initialisations, many runs advanced together as one batch
-(:func:`~landscape.oracles.search.descend`: GD with per-run Armijo steps, or Adam).  Every
+(:func:`~landscape.searching.critical_points.descend`: GD with per-run Armijo steps, or Adam).  Every
 random choice derives from ``context.seed_for(instance)``: same seed, same statistics.
 
 ``monotone-linear-interpolation`` (Conjecture V.1, Goodfellow et al. [19]): for each run, the
@@ -43,9 +43,9 @@ from landscape.oracles.curves import (
     losses_along,
     segment_losses,
 )
-from landscape.oracles.landscapes import DTYPE
-from landscape.oracles.mlp import MLP
-from landscape.oracles.search import descend
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.mlp import MLP
+from landscape.searching.critical_points import descend
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
 SEGMENT_POINTS = 201  # grid of t on every segment and curve

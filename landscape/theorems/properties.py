@@ -21,9 +21,9 @@ import numpy as np
 
 from landscape.errors import InvalidArgument
 from landscape.oracles.classify import PointClass
-from landscape.oracles.landscapes import Landscape
+from landscape.landscapes.base import Landscape
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.search import CRITICAL_POINT_MIX, DESCENT_ONLY
+from landscape.searching.critical_points import CRITICAL_POINT_MIX, DESCENT_ONLY
 from landscape.theorems.common import Survey, certified, certify, survey, with_provenance
 from landscape.theorems.model import Check, Context, Evidence, Outcome
 
@@ -73,7 +73,7 @@ def _kinds(kinds: Sequence[PointClass], role: str) -> tuple[PointClass, ...]:
 
 def mix_for(kinds: Sequence[PointClass]) -> dict[str, float]:
     """The search modes a claim about ``kinds`` needs: descent alone reaches minima; any other
-    kind needs the modes that reach saddles (:data:`~landscape.oracles.search.CRITICAL_POINT_MIX`)."""
+    kind needs the modes that reach saddles (:data:`~landscape.searching.critical_points.CRITICAL_POINT_MIX`)."""
     return DESCENT_ONLY if set(kinds) <= MINIMA else CRITICAL_POINT_MIX
 
 
@@ -129,7 +129,7 @@ def forbid(
             points in closed form, the origin), classified along with the search's candidates.
         restarts: random starts (default: the budget's).
         exact: also certify saddles exactly with sympy where the family has a symbolic form.
-        mix: search modes (see :func:`~landscape.oracles.search.search`); default
+        mix: search modes (see :func:`~landscape.searching.critical_points.search`); default
             :func:`mix_for` the forbidden kinds.
     """
     forbidden = _kinds(kinds, "forbid")
@@ -158,7 +158,7 @@ def forbid(
             return _provenance(Evidence(Outcome.INCONCLUSIVE, f"{reason}; {_summary(counts)}", None, counts, found.restarts), surveys)
         return _provenance(Evidence(Outcome.SUPPORTS, _summary(counts), None, counts, found.restarts), surveys)
 
-    check.forbidden = forbidden  # type: ignore[attr-defined]  # what a power run plants (landscape.power)
+    check.forbidden = forbidden  # type: ignore[attr-defined]  # what a power run plants (landscape.engine.power)
     return check
 
 

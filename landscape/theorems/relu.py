@@ -9,7 +9,7 @@ derivative bounded by a sampled estimate, so the certificate says so) whose loss
 teacher's 0 (a better point re-evaluated in float64).
 
 Speed: the closed-form gradient and the analytic third-derivative bound of
-:class:`~landscape.oracles.networks.ReluTeacher` make a k = n = 8 run of 96 starts x 1500 GD steps,
+:class:`~landscape.landscapes.networks.ReluTeacher` make a k = n = 8 run of 96 starts x 1500 GD steps,
 with refinement and certification of every run that ends above the gap, take a few seconds.
 
 Budgets: ``quick`` runs k = n = 8 (96 starts); ``standard`` and ``thorough`` sweep k = n = 6..10
@@ -19,7 +19,7 @@ gap but could not be certified (not converged, or not provably a strict minimum)
 
 The published experiment at its full size (k = n = 6..20 and n = k + 1, 1000 runs per size, under
 the paper's protocol or the harness's) is the named sweep ``landscape sweep``
-(:mod:`landscape.oracles.safran_shamir`), not a budget: it takes hours on a 2-core machine.
+(:mod:`landscape.engine.sweep`), not a budget: it takes hours on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify_batch
-from landscape.oracles.landscapes import loss_at
+from landscape.landscapes.base import loss_at
 from landscape.oracles.minimum_certificate import (
     better_point_check,
     strict_minimum_radius,
 )
-from landscape.oracles.networks import ReluTeacher, relu_teacher_optimum
-from landscape.oracles.search import MAX_CHUNK_STARTS, descend_in_chunks, refine
+from landscape.landscapes.networks import ReluTeacher, relu_teacher_optimum
+from landscape.searching.critical_points import MAX_CHUNK_STARTS, descend_in_chunks, refine
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 

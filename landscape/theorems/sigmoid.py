@@ -35,10 +35,10 @@ from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.duplicate_neurons import Construction, duplicate_neuron_point, logistic_sigmoid
-from landscape.oracles.landscapes import loss_at
+from landscape.landscapes.base import loss_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
-from landscape.oracles.networks import SigmoidNet, sigmoid_interpolant
-from landscape.oracles.search import search
+from landscape.landscapes.networks import SigmoidNet, sigmoid_interpolant
+from landscape.searching.critical_points import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_evidence, symmetric_instances

@@ -32,12 +32,12 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from landscape.oracles.builders import spec_of
-from landscape.oracles.certificates import Certificate, CheckResult, check, replay_data
+from landscape.landscapes.builders import spec_of
+from landscape.certificates.certificate import Certificate, CheckResult, check, replay_data
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import Landscape, loss_at
-from landscape.oracles.networks import SigmoidNet
-from landscape.oracles.search import search
+from landscape.landscapes.base import Landscape, loss_at
+from landscape.landscapes.networks import SigmoidNet
+from landscape.searching.critical_points import search
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified
 from landscape.theorems.model import Context, Evidence, Outcome

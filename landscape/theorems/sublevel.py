@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from landscape.generators.data import datasets
 from landscape.oracles.classify import classify
-from landscape.oracles.landscapes import DTYPE
+from landscape.landscapes.base import DTYPE
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
-from landscape.oracles.factorisation import MatrixFactorisation
-from landscape.oracles.landscapes import DeepLinear, Landscape
+from landscape.landscapes.factorisation import MatrixFactorisation
+from landscape.landscapes.base import DeepLinear, Landscape
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.paths import find_path, project_below, separating_coordinate
 from landscape.theorems.common import certified, certify

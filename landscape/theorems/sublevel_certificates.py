@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.oracles.certificates import CheckResult, check
+from landscape.certificates.certificate import CheckResult, check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, DeepLinear, Landscape, losses_at
+from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
 from landscape.oracles.optimum import sigma_eigen
 
 

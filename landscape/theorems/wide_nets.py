@@ -32,10 +32,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
-from landscape.oracles.landscapes import losses_at
+from landscape.landscapes.base import losses_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
-from landscape.oracles.mlp import MLP
-from landscape.oracles.search import search
+from landscape.landscapes.mlp import MLP
+from landscape.searching.critical_points import search
 from landscape.oracles.wide import (
     narrow_construction,
     narrow_interpolant,

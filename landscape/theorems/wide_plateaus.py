@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.duplicate_neurons import mlp_duplicate_neuron_minimum
 from landscape.oracles.flat_paths import build_flat_path, check_flat_path
-from landscape.oracles.landscapes import losses_at
+from landscape.landscapes.base import losses_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.mlp import MLP
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Outcome
 

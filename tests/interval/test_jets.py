@@ -7,13 +7,13 @@ import pytest
 import torch
 from flint import arb
 
-from landscape.interval.forms import interval_form
-from landscape.interval.jets import NotSmooth
-from landscape.interval.krawczyk import balls
-from landscape.interval.matrices import eigenvalue_lower_bound, lower, mid_array, to_arb_mat, upper
-from landscape.oracles.landscapes import DTYPE, DeepLinear
-from landscape.oracles.mlp import MLP
-from landscape.oracles.networks import ReluTeacher, SigmoidNet, SingleNeuron
+from landscape.oracles.interval.forms import interval_form
+from landscape.oracles.interval.jets import NotSmooth
+from landscape.oracles.interval.krawczyk import balls
+from landscape.oracles.interval.matrices import eigenvalue_lower_bound, lower, mid_array, to_arb_mat, upper
+from landscape.landscapes.base import DTYPE, DeepLinear
+from landscape.landscapes.mlp import MLP
+from landscape.landscapes.networks import ReluTeacher, SigmoidNet, SingleNeuron
 
 RNG = np.random.default_rng(3)
 

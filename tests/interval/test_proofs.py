@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from landscape.interval.checks import rigour_for
-from landscape.interval.proofs import NotCritical, prove
-from landscape.oracles.builders import spec_of
-from landscape.oracles.certificates import Certificate, replay_data
+from landscape.certificates.interval import rigour_for
+from landscape.oracles.interval.proofs import NotCritical, prove
+from landscape.landscapes.builders import spec_of
+from landscape.certificates.certificate import Certificate, replay_data
 from landscape.oracles.classify import PointClass
-from landscape.oracles.landscapes import DeepLinear
-from landscape.oracles.mlp import MLP
-from landscape.oracles.networks import SigmoidNet, SingleNeuron
+from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.mlp import MLP
+from landscape.landscapes.networks import SigmoidNet, SingleNeuron
 
 # seed 001 Prop IV.3: the tilted-sine net's bad strict local minimum and a zero-loss interpolant.
 NARROW = MLP((1, 1, 1), "tilted-sine", [[0.0, 0.25]], [[-0.5707963267948966, 2.5707963267948966]])
@@ -117,10 +117,10 @@ def test_user_landscape_without_a_form_stays_float64() -> None:
 
 
 def test_user_landscape_with_its_own_interval_form_is_proved() -> None:
-    """A user landscape that supplies interval_jet (written with landscape.interval.jets) reaches interval."""
+    """A user landscape that supplies interval_jet (written with landscape.oracles.interval.jets) reaches interval."""
     from flint import arb
 
-    from landscape.interval import jets
+    from landscape.oracles.interval import jets
 
     class Bowl(DeepLinear):
         family = "bowl-test"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.budget import budget_named
-from landscape.interval.snapping import snap_to_exact_critical
-from landscape.oracles.certificates import replay_data
+from landscape.theorems.budget import budget_named
+from landscape.oracles.interval.snapping import snap_to_exact_critical
+from landscape.certificates.certificate import replay_data
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certify
 from landscape.theorems.model import Context

@@ -12,7 +12,7 @@ import torch
 from landscape.generators.data import regression_data
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, subset_critical_point
-from landscape.oracles.landscapes import DeepLinear, Landscape
+from landscape.landscapes.base import DeepLinear, Landscape
 from landscape.oracles.optimum import deep_linear_optimum, sigma_eigen
 from landscape.theorems.linear import thm_1_2_direction, thm_1_2_point
 

@@ -19,7 +19,7 @@ from landscape.oracles.curves import (
     losses_along,
     segment_losses,
 )
-from landscape.oracles.landscapes import Landscape
+from landscape.landscapes.base import Landscape
 
 
 class Ring(Landscape):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.oracles.landscapes import DeepLinear, landscape_from_spec
+from landscape.landscapes.base import DeepLinear, landscape_from_spec
 
 GOOD_X, GOOD_Y = np.ones((2, 3)), np.ones((1, 3))
 BAD = [

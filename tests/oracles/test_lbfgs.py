@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize, rosen, rosen_der
 
-from landscape.oracles.lbfgs import lbfgs
+from landscape.searching.lbfgs import lbfgs
 
 
 def rosenbrock(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from landscape.oracles.certificates import run_check
+from landscape.certificates.certificate import run_check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import loss_at
+from landscape.landscapes.base import loss_at
 from landscape.oracles.minimum_certificate import better_point_check, strict_minimum_radius
-from landscape.oracles.networks import SigmoidNet
+from landscape.landscapes.networks import SigmoidNet
 from landscape.theorems.sigmoid import duplicate_neuron_point
 
 

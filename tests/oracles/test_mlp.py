@@ -9,8 +9,8 @@ import sympy
 import torch
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.oracles.landscapes import DTYPE, landscape_from_spec
-from landscape.oracles.mlp import DERIVATIVE_BOUNDS, MLP, NETWORK_ACTIVATIONS
+from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.mlp import DERIVATIVE_BOUNDS, MLP, NETWORK_ACTIVATIONS
 
 
 def _net(activation="tanh", loss="squared", output_bias=False, widths=(2, 3, 2, 1), n=4):

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from landscape.generators.architectures import architectures
 from landscape.generators.data import regression_data
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import deep_linear_optimum
-from landscape.oracles.search import search
+from landscape.searching.critical_points import search
 
 
 @settings(max_examples=10)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.oracles.certificates import run_check
+from landscape.certificates.certificate import run_check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.paths import find_path, polynomial_maximum, separating_coordinate
 
 TOY = DeepLinear((1, 1, 1), [[1.0]], [[1.0]])  # (vw - 1)^2 of seed 001 §III

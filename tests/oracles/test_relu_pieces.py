@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.oracles.landscapes import loss_at, losses_at
-from landscape.oracles.relu import ReluWeightDecay, dual_bound
+from landscape.landscapes.base import loss_at, losses_at
+from landscape.landscapes.relu import ReluWeightDecay, dual_bound
 from landscape.oracles.relu_pieces import (
     pattern_of,
     polish,
     segment_pieces,
     segment_slope,
 )
-from landscape.oracles.search import descend
+from landscape.searching.critical_points import descend
 from landscape.theorems.homogeneous_relu import escape_piece, rescaling
 
 

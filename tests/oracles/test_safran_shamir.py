@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.oracles.networks import ReluTeacher
-from landscape.oracles.safran_shamir import (
+from landscape.landscapes.networks import ReluTeacher
+from landscape.engine.sweep import (
     SizeResult,
     certify_spurious,
     clopper_pearson,

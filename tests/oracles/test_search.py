@@ -9,10 +9,10 @@ import torch
 
 from landscape.errors import InvalidArgument
 from landscape.generators.data import regression_data
-from landscape.oracles.landscapes import DeepLinear
+from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import deep_linear_optimum
-from landscape.oracles.search import OPTIMISERS, chunk_size, search
-from landscape.oracles.spectrum import lanczos_extremes, power_iteration_top
+from landscape.searching.critical_points import OPTIMISERS, chunk_size, search
+from landscape.searching.spectrum import lanczos_extremes, power_iteration_top
 
 
 @pytest.fixture(scope="module")

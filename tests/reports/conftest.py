@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from landscape.budget import Budget
+from landscape.theorems.budget import Budget
 from landscape.reports.records import append_record, read_records
-from landscape.runner import verify
+from landscape.engine.runner import verify
 from landscape.theorems import REGISTRY
 
 # A real run, kept small: a theorem that holds (with search candidates), a witnessed one

@@ -7,10 +7,10 @@ import re
 
 from hypothesis import strategies as st
 
-from landscape.budget import Budget
+from landscape.theorems.budget import Budget
 from landscape.reports.html import render_report
 from landscape.reports.records import append_record, read_records
-from landscape.runner import verify
+from landscape.engine.runner import verify
 from landscape.theorems.model import Evidence, Expectation, Outcome, Theorem
 
 SMALL = Budget("custom", instances=6, restarts=1, descent_steps=1, refine_steps=1)

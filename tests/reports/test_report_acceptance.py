@@ -106,7 +106,7 @@ def test_bad_results_files_are_one_line_and_exit_2(tmp_path, capsys, name, conte
 
 CRASHING_TESTS = '''
 import os
-from landscape.results import Coverage, Verdict, VerificationResult
+from landscape.engine.results import Coverage, Verdict, VerificationResult
 from landscape.theorems.model import Expectation
 
 

@@ -8,16 +8,16 @@ import torch
 
 from landscape.errors import InvalidArgument
 from landscape.generators.matrices import factorisation_problem
-from landscape.oracles.certificates import run_check
+from landscape.certificates.certificate import run_check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.factorisation import (
+from landscape.landscapes.factorisation import (
     MatrixFactorisation,
     convex_optimum,
     factorisation_optimum,
     nuclear_norm,
     subset_point,
 )
-from landscape.oracles.landscapes import DTYPE, Landscape, landscape_from_spec
+from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec
 from landscape.theorems.factorisation_checks import balanced_point
 
 
@@ -81,7 +81,7 @@ def test_spec_round_trip_and_bad_arguments():
 
 
 def test_meta_algorithm_escapes_from_a_narrow_minimum_to_the_convex_optimum():
-    from landscape.oracles.factorisation import convex_optimum, subset_point
+    from landscape.landscapes.factorisation import convex_optimum, subset_point
     from landscape.theorems.polar_meta import run_meta_algorithm
 
     problem = factorisation_problem(3, 3, 1, 3, seed=4)

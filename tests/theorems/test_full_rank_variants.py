@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.budget import budget_named
-from landscape.oracles.certificates import replay_data
-from landscape.oracles.mlp import MLP
+from landscape.theorems.budget import budget_named
+from landscape.certificates.certificate import replay_data
+from landscape.landscapes.mlp import MLP
 from landscape.theorems.full_rank_variants import quadratic_residual, square_rank_check
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.modifications_checks import gradient_disagreement, rank_figures

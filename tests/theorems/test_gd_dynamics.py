@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import DTYPE, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
 from landscape.oracles.optimum import optimum_of
-from landscape.oracles.smooth import (
+from landscape.landscapes.smooth import (
     Quadratic,
     RidgeLogistic,
     Sawtooth,
@@ -20,7 +20,7 @@ from landscape.oracles.smooth import (
     check_quadratic_modes,
     first_stationary,
 )
-from landscape.oracles.tube import (
+from landscape.landscapes.tube import (
     Tube,
     check_tube_saddles,
     escape_times,

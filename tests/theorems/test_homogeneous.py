@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from landscape.generators.matrices import factorisation_problem
-from landscape.oracles.factorisation import factorisation_optimum
-from landscape.oracles.landscapes import DTYPE
-from landscape.oracles.relu import ReluWeightDecay, relu_polar
+from landscape.landscapes.factorisation import factorisation_optimum
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.relu import ReluWeightDecay, relu_polar
 from landscape.theorems.homogeneous import armijo_path, increasing_segment, mf_dual_gap
 
 
@@ -69,7 +69,7 @@ def test_rotation_exposes_exact_zero_pairs_at_a_rank_deficient_minimum_with_f_un
 
 
 def test_rescale_and_escape_leaves_a_rotated_saddle_and_the_data_pair_escape_rises():
-    from landscape.oracles.factorisation import subset_point
+    from landscape.landscapes.factorisation import subset_point
     from landscape.theorems.homogeneous import certified_path
 
     problem = factorisation_problem(2, 2, 5, 2, seed=7)

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.oracles.landscapes import DTYPE, landscape_from_spec
-from landscape.oracles.modified_nets import (
+from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from landscape.generators.data import Dataset
-from landscape.oracles.landscapes import loss_at
+from landscape.landscapes.base import loss_at
 from landscape.theorems.multilinear import (
     END_GAP_RTOL,
     MultilinearInstance,
@@ -26,9 +26,9 @@ def test_bottleneck_chain_paths_reach_both_branches_of_minima() -> None:
 
 def test_orientation_certificate_separates_a_2x2_bottleneck_and_never_applies_to_wide_nets():
     from landscape.generators.data import regression_data
-    from landscape.oracles.certificates import run_check
+    from landscape.certificates.certificate import run_check
     from landscape.oracles.classify import Tolerances
-    from landscape.oracles.landscapes import DeepLinear
+    from landscape.landscapes.base import DeepLinear
     from landscape.oracles.optimum import optimum_of
     from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
 

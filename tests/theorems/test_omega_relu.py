@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from landscape.budget import budget_named
+from landscape.theorems.budget import budget_named
 from landscape.errors import InvalidArgument
-from landscape.oracles.certificates import replay_data, run_check
+from landscape.certificates.certificate import replay_data, run_check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.relu import ReluWeightDecay, relu_polar
+from landscape.landscapes.relu import ReluWeightDecay, relu_polar
 from landscape.oracles.relu_gauge import (
     atoms,
     certified_lower,

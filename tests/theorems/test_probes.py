@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from landscape.budget import Budget
+from landscape.theorems.budget import Budget
 from landscape.theorems import probes
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.probes import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.budget import budget_named
-from landscape.oracles.certificates import replay_data
-from landscape.oracles.networks import SigmoidNet
+from landscape.theorems.budget import budget_named
+from landscape.certificates.certificate import replay_data
+from landscape.landscapes.networks import SigmoidNet
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.sigmoid import _not_symmetric, _symmetric_check
 from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_hypotheses

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from landscape.budget import budget_named
-from landscape.oracles.networks import SingleNeuron
+from landscape.theorems.budget import budget_named
+from landscape.landscapes.networks import SingleNeuron
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.neurons import (
     NeuronData,

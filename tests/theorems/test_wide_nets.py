@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from landscape.errors import InvalidArgument
-from landscape.oracles.certificates import run_check
+from landscape.certificates.certificate import run_check
 from landscape.oracles.classify import Tolerances
-from landscape.oracles.landscapes import losses_at
+from landscape.landscapes.base import losses_at
 from landscape.oracles.minimum_certificate import strict_minimum_radius
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.mlp import MLP
 from landscape.oracles.wide import (
     narrow_construction,
     narrow_interpolant,

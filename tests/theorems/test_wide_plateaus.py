@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.oracles.certificates import replay_data, run_check
+from landscape.certificates.certificate import replay_data, run_check
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.duplicate_neurons import mlp_duplicate_neuron_minimum
 from landscape.oracles.flat_paths import build_flat_path, check_flat_path
-from landscape.oracles.landscapes import losses_at
+from landscape.landscapes.base import losses_at
 from landscape.oracles.minimum_certificate import minimum_checks
-from landscape.oracles.mlp import MLP
+from landscape.landscapes.mlp import MLP
 from landscape.theorems.model import Outcome
 from landscape.theorems.wide_nets import basin_check
 from landscape.theorems.wide_plateaus import DuplicateInstance, certify_redundant_minimum, dead_plateau_point
-from landscape.budget import budget_named
+from landscape.theorems.budget import budget_named
 from landscape.theorems.model import Context
 
 def quick_context(theorem_id: str) -> Context:

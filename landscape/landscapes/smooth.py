@@ -1,0 +1,312 @@
+r"""Smooth test functions with a known gradient-Lipschitz constant L and a known (or certified
+lower bound on the) infimum g*, and replayable checks on fixed-step gradient descent over them.
+
+Families (each registered, so certificates rebuild them from their spec):
+
+* :class:`Quadratic` — g(theta) = 1/2 theta^T H theta - b^T theta, L = ||H||_2.  For H PSD and b in
+  its range, g* = -1/2 b^T H^+ b (closed form); for indefinite H there is no infimum.
+* :class:`RidgeLogistic` — g(w) = (1/n) sum_i log(1 + exp(-y_i x_i^T w)) + lambda/2 ||w||^2,
+  L = ||X||_2^2 / (4n) + lambda; g* >= g(w~) - ||grad g(w~)||^2 / (2 lambda) for any w~
+  (lambda-strong convexity), with w~ from Newton's method: a certified lower bound.
+* :class:`Sawtooth` — the one-dimensional worst case of GD with step 1/L (seed 002, Nesterov's
+  first-order rate): g' is a triangle wave with slopes +-L between -e and -e/2 on ``teeth`` teeth
+  of width e/L, then the parabola L/2 (x - x*)^2.  GD with step 1/L from 0 visits every tooth's
+  corner, where |g'| = e, and decreases g by only 3 e^2 / (4L) per step, so it needs
+  4/3 L (g(0) - g*)/e^2 + 1/3 iterations to reach |g'| < e: the tight worst case of the
+  textbook analysis, and more than the L (g(0) - g*)/eps^2 stated in seed 002.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from landscape.errors import DataError
+from landscape.certificates.certificate import CheckResult, check
+from landscape.oracles.classify import Tolerances
+from landscape.landscapes.base import (
+    DTYPE,
+    Landscape,
+    as_finite_matrix,
+    register_family,
+)
+from landscape.oracles.optimum import Optimum, register_optimum
+
+PSD_TOLERANCE = 1e-12  # relative: eigenvalues above -1e-12 ||H|| count as >= 0 (H is built PSD)
+
+
+class Quadratic(Landscape):
+    r"""g(theta) = 1/2 theta^T H theta - b^T theta (H symmetric)."""
+
+    family = "quadratic"
+    exact_taylor = True
+
+    def __init__(self, hessian: Any, linear: Any | None = None) -> None:
+        self.matrix = as_finite_matrix("H", hessian)
+        size = self.matrix.shape[0]
+        if self.matrix.shape != (size, size) or not np.array_equal(self.matrix, self.matrix.T):
+            raise DataError(f"H has shape {self.matrix.shape} or is not symmetric; pass a symmetric square matrix")
+        self.linear = np.zeros(size) if linear is None else as_finite_matrix("b", [list(linear)])[0]
+        if self.linear.size != size:
+            raise DataError(f"b has {self.linear.size} entries but H is {size} x {size}")
+        self.n_params = size
+        self._h = torch.as_tensor(self.matrix, dtype=DTYPE)
+        self._b = torch.as_tensor(self.linear, dtype=DTYPE)
+
+    def loss(self, theta: Tensor) -> Tensor:
+        return 0.5 * ((theta @ self._h) * theta).sum(1) - theta @ self._b
+
+    def gradient(self, theta: Tensor) -> Tensor:
+        return theta @ self._h - self._b
+
+    def hessian(self, theta: Tensor) -> Tensor:
+        return self._h.expand(theta.shape[0], -1, -1).clone()
+
+    def taylor_coefficients(self, theta: Tensor, direction: Tensor, order: int) -> list[float]:
+        value = float(self.loss(theta[None])[0])
+        slope = float(self.gradient(theta[None])[0] @ direction)
+        curvature = 0.5 * float(direction @ self._h @ direction)
+        return ([value, slope, curvature] + [0.0] * order)[: order + 1]
+
+    def smoothness(self) -> float:
+        """L = ||H||_2, the Lipschitz constant of the gradient."""
+        return float(np.abs(np.linalg.eigvalsh(self.matrix)).max())
+
+    def loss_scale(self) -> float:
+        return max(1.0, self.smoothness())
+
+    def spec(self) -> dict[str, Any]:
+        return {"family": self.family, "H": self.matrix.tolist(), "b": self.linear.tolist()}
+
+
+def quadratic_optimum(landscape: Quadratic) -> Optimum | None:
+    """g* = -1/2 b^T H^+ b when H is PSD and b lies in its range (else no finite infimum)."""
+    values = np.linalg.eigvalsh(landscape.matrix)
+    scale = max(1.0, float(np.abs(values).max()))
+    if values[0] < -PSD_TOLERANCE * scale:
+        return None
+    point = np.linalg.pinv(landscape.matrix, hermitian=True) @ landscape.linear
+    if np.linalg.norm(landscape.matrix @ point - landscape.linear) > 1e-9 * scale * max(1.0, np.linalg.norm(landscape.linear)):
+        return None
+    return Optimum(float(-0.5 * landscape.linear @ point), point, "closed form -b^T H^+ b / 2 (H PSD, b in its range)")
+
+
+class RidgeLogistic(Landscape):
+    r"""g(w) = (1/n) sum_i log(1 + exp(-y_i x_i^T w)) + lambda/2 ||w||^2; X is (n, p), y in {-1, 1}^n."""
+
+    family = "ridge-logistic"
+
+    def __init__(self, x: Any, y: Any, ridge: float) -> None:
+        self.x = as_finite_matrix("X", x)
+        self.y = as_finite_matrix("y", [list(y)])[0]
+        if self.y.size != self.x.shape[0] or not np.all(np.abs(self.y) == 1.0):
+            raise DataError(f"y must hold one label in {{-1, 1}} per row of X ({self.x.shape[0]}); got {self.y.size} values")
+        self.ridge = float(ridge)
+        if not (math.isfinite(self.ridge) and self.ridge > 0):
+            raise DataError(f"ridge={ridge!r} must be a positive number (it makes the infimum certifiable)")
+        self.n_params = self.x.shape[1]
+        self._margins = torch.as_tensor(self.y[:, None] * self.x, dtype=DTYPE)  # rows y_i x_i
+
+    def loss(self, theta: Tensor) -> Tensor:
+        margins = theta @ self._margins.T
+        return torch.nn.functional.softplus(-margins).mean(1) + 0.5 * self.ridge * (theta * theta).sum(1)
+
+    def gradient(self, theta: Tensor) -> Tensor:
+        weights = -torch.sigmoid(-(theta @ self._margins.T)) / self._margins.shape[0]
+        return weights @ self._margins + self.ridge * theta
+
+    def smoothness(self) -> float:
+        """L = ||X||_2^2 / (4n) + lambda (the logistic loss has second derivative <= 1/4)."""
+        return float(np.linalg.norm(self.x, 2) ** 2 / (4 * self.x.shape[0]) + self.ridge)
+
+    def loss_scale(self) -> float:
+        return math.log(2.0)
+
+    def spec(self) -> dict[str, Any]:
+        return {"family": self.family, "X": self.x.tolist(), "y": self.y.tolist(), "ridge": self.ridge}
+
+
+def ridge_logistic_optimum(landscape: RidgeLogistic) -> Optimum:
+    """A certified lower bound: g* >= g(w) - ||grad g(w)||^2 / (2 lambda) at Newton's iterate w."""
+    w = torch.zeros(1, landscape.n_params, dtype=DTYPE)
+    for _ in range(50):
+        w = w - torch.linalg.solve(landscape.hessian(w)[0], landscape.gradient(w)[0])[None]
+    gradient = float(landscape.gradient(w).norm())
+    bound = float(landscape.loss(w)[0]) - gradient**2 / (2 * landscape.ridge)
+    return Optimum(bound, w[0].numpy(), f"strong-convexity lower bound at Newton's point (|grad| = {gradient:.2g})")
+
+
+class Sawtooth(Landscape):
+    r"""One-dimensional L-smooth worst case of GD with step 1/L (see the module docstring).
+
+    g'(x) = -e for x <= 0; -e + L tri(x) on [0, N w] (tri: distance to the nearest multiple of
+    w = e/L); -e + L (x - N w) beyond, so g'' = +-L everywhere: L-smooth, bounded below,
+    minimum at x* = (N + 1) w.  g(0) = 0 and g* = -(3N/4 + 1/2) e^2 / L exactly.
+    """
+
+    family = "sawtooth"
+    n_params = 1
+
+    def __init__(self, teeth: int, level: float, lipschitz: float) -> None:
+        self.teeth, self.level, self.lipschitz = int(teeth), float(level), float(lipschitz)
+        if self.teeth < 0 or not (self.level > 0 and self.lipschitz > 0):
+            raise DataError(f"teeth={teeth!r} >= 0, level={level!r} > 0 and lipschitz={lipschitz!r} > 0 are required")
+        self.width = self.level / self.lipschitz
+
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        w, end = self.width, self.teeth * self.width
+        inside = x.clamp(0.0, end)
+        k = torch.floor(inside / w).clamp(max=max(self.teeth - 1, 0))
+        r = inside - k * w
+        return inside, k, r
+
+    def loss(self, theta: Tensor) -> Tensor:
+        x = theta[:, 0]
+        e, lip, w, end = self.level, self.lipschitz, self.width, self.teeth * self.width
+        inside, k, r = self._parts(x)
+        tooth = torch.where(r <= w / 2, r * r / 2, w * r - r * r / 2 - w * w / 4)
+        value = -e * inside + lip * (k * w * w / 4 + tooth)
+        left = -e * torch.clamp(x, max=0.0)  # g' = -e for x < 0
+        beyond = torch.clamp(x - end, min=0.0)
+        return value + left - e * beyond + 0.5 * lip * beyond * beyond
+
+    def gradient(self, theta: Tensor) -> Tensor:
+        x = theta[:, 0]
+        _, _, r = self._parts(x)
+        tri = torch.minimum(r, self.width - r)
+        beyond = torch.clamp(x - self.teeth * self.width, min=0.0)
+        slope = torch.where(x < 0, torch.zeros_like(x), self.lipschitz * tri) + self.lipschitz * beyond
+        return (-self.level + slope)[:, None]
+
+    def smoothness(self) -> float:
+        return self.lipschitz
+
+    def minimum(self) -> tuple[float, float]:
+        """(x*, g*) in closed form."""
+        x_star = (self.teeth + 1) * self.width
+        return x_star, -(0.75 * self.teeth + 0.5) * self.level**2 / self.lipschitz
+
+    def loss_scale(self) -> float:
+        return max(1e-12, abs(self.minimum()[1]))
+
+    def spec(self) -> dict[str, Any]:
+        return {"family": self.family, "teeth": self.teeth, "level": self.level, "lipschitz": self.lipschitz}
+
+
+register_family(Quadratic.family, lambda spec: Quadratic(spec["H"], spec["b"]))
+register_family(RidgeLogistic.family, lambda spec: RidgeLogistic(spec["X"], spec["y"], spec["ridge"]))
+register_family(Sawtooth.family, lambda spec: Sawtooth(spec["teeth"], spec["level"], spec["lipschitz"]))
+register_optimum(Quadratic.family, quadratic_optimum)
+register_optimum(RidgeLogistic.family, ridge_logistic_optimum)
+register_optimum(Sawtooth.family, lambda s: Optimum(s.minimum()[1], np.array([s.minimum()[0]]), "closed form"))
+
+
+def smoothness_of(landscape: Landscape) -> float:
+    """The Lipschitz constant of the gradient of a family that knows it."""
+    if not hasattr(landscape, "smoothness"):
+        raise DataError(f"landscape family {landscape.family!r} has no known gradient-Lipschitz constant")
+    return float(landscape.smoothness())  # type: ignore[attr-defined]
+
+
+# -- gradient descent on these families --------------------------------------------------------
+
+
+def gd_iterates(landscape: Landscape, start: np.ndarray, step: float, steps: int) -> np.ndarray:
+    """Fixed-step GD from each row of ``start``: iterates ``(steps + 1, B, P)`` (float64)."""
+    theta = torch.as_tensor(np.atleast_2d(np.asarray(start, dtype=np.float64)), dtype=DTYPE)
+    out = [theta]
+    for _ in range(steps):
+        theta = theta - step * landscape.gradient(theta)
+        out.append(theta)
+    return torch.stack(out).numpy()
+
+
+def first_stationary(landscape: Landscape, start: np.ndarray, step: float, eps: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """For each row of ``start``: the first k <= cap with ||grad g(theta_k)|| <= eps (per row),
+    or -1 if none up to its cap.  Rows stop being advanced once decided."""
+    theta = torch.as_tensor(np.atleast_2d(np.asarray(start, dtype=np.float64)), dtype=DTYPE)
+    eps_t = torch.as_tensor(np.broadcast_to(eps, theta.shape[:1]).copy(), dtype=DTYPE)
+    caps = np.broadcast_to(np.asarray(cap, dtype=np.int64), theta.shape[:1])
+    found = np.full(theta.shape[0], -1, dtype=np.int64)
+    for k in range(int(caps.max()) + 1):
+        gradient = landscape.gradient(theta)
+        reached = (gradient.norm(dim=1) <= eps_t).numpy() & (found < 0) & (k <= caps)
+        found[reached] = k
+        if bool(((found >= 0) | (k >= caps)).all()):
+            break
+        theta = theta - step * gradient
+    return found
+
+
+@check("first-order-rate")
+def check_first_order_rate(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Replay GD with step ``step_factor``/L from the point (L, g* recomputed from the landscape)
+    and compare the first iteration K with ||grad|| <= ``eps`` against ``constant`` L (g_0 - g*)/eps^2:
+    ``expect`` is ``within`` (K <= bound) or ``exceeds`` (no such K <= floor(bound))."""
+    from landscape.oracles.optimum import optimum_of
+
+    lipschitz = smoothness_of(landscape)
+    optimum = optimum_of(landscape)
+    if optimum is None:
+        return CheckResult("first-order-rate", False, "no infimum (or lower bound) for this landscape")
+    eps, constant = float(args["eps"]), float(args["constant"])
+    step = float(args.get("step_factor", 1.0)) / lipschitz
+    start = np.asarray(point, dtype=np.float64)
+    initial = float(landscape.loss(torch.as_tensor(start, dtype=DTYPE)[None])[0])
+    bound = constant * lipschitz * (initial - optimum.value) / eps**2
+    horizon = math.floor(bound)
+    first = int(first_stationary(landscape, start, step, np.array([eps]), np.array([horizon]))[0])
+    passed = (first >= 0) if args["expect"] == "within" else (first < 0)
+    shown = f"first ||grad|| <= eps at k = {first}" if first >= 0 else f"||grad|| > eps at every k <= {horizon}"
+    return CheckResult(
+        "first-order-rate", passed,
+        f"L = {lipschitz:.6g}, g_0 - g* <= {initial - optimum.value:.6g}, eps = {eps:.3g}: bound {constant:g} L (g_0 - g*)/eps^2 "
+        f"= {bound:.6g}; {shown} (expected {args['expect']})",
+    )
+
+
+@check("gd-distance")
+def check_gd_distance(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Replay ``steps`` of GD with ``step`` from ``start`` (default: the point); ``expect``
+    ``approaches``: ||theta_T - target|| <= ``radius``; ``leaves``: ||theta_T - target|| >= ``radius``
+    (``target`` default: 0)."""
+    point = np.asarray(args.get("start", point), dtype=np.float64)
+    target = np.asarray(args.get("target", np.zeros_like(point)), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        final = gd_iterates(landscape, point, float(args["step"]), int(args["steps"]))[-1, 0]
+    distance = float(np.linalg.norm(final - target)) if np.all(np.isfinite(final)) else math.inf
+    radius = float(args["radius"])
+    passed = distance <= radius if args["expect"] == "approaches" else distance >= radius
+    return CheckResult(
+        "gd-distance", passed,
+        f"GD step {float(args['step']):.6g}, {int(args['steps'])} steps: ||theta_T - target|| = {distance:.6g} "
+        f"(start {float(np.linalg.norm(point - target)):.6g}; expected {args['expect']} radius {radius:.3g})",
+    )
+
+
+@check("quadratic-modes")
+def check_quadratic_modes(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Exact (rational arithmetic on the stored floats) for a *diagonal* quadratic with b = 0:
+    GD theta_k = diag(1 - step h_i)^k theta_0, so theta_k -> 0 iff |1 - step h_i| < 1 for every i
+    with theta_0,i != 0 (``expect`` = ``converges``); some such i with |1 - step h_i| > 1 makes
+    |theta_k,i| -> infinity (``expect`` = ``diverges``)."""
+    if not isinstance(landscape, Quadratic) or np.any(landscape.linear != 0):
+        return CheckResult("quadratic-modes", False, "needs a quadratic family with b = 0")
+    matrix = landscape.matrix
+    if np.count_nonzero(matrix - np.diag(np.diag(matrix))):
+        return CheckResult("quadratic-modes", False, "H is not exactly diagonal")
+    step = Fraction(float(args["step"]))
+    factors = [abs(1 - step * Fraction(float(h))) for h in np.diag(matrix)]
+    active = [i for i, v in enumerate(point) if v != 0.0]
+    contracting = all(factors[i] < 1 for i in active)
+    growing = [i for i in active if factors[i] > 1]
+    passed = contracting if args["expect"] == "converges" else bool(growing)
+    detail = ", ".join(f"|1 - step h_{i}| = {float(factors[i]):.6g}" for i in active)
+    return CheckResult("quadratic-modes", passed, f"exact: active coordinates {active}: {detail} (expected {args['expect']})")
+
+
