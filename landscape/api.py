@@ -40,8 +40,10 @@ from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets, regression_data
 from landscape.landscapes.adapters import FunctionLandscape, ModuleLandscape, from_function, from_module
 from landscape.landscapes.builders import builder
-from landscape.certificates.certificate import Certificate, CheckResult, replay, run_check
-from landscape.certificates.certificate import check as register_check
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.registry import CheckResult, run_check
+from landscape.certificates.replay import replay
+from landscape.certificates.registry import replayable as register_check
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify, classify_batch
 from landscape.oracles.infinity import PowerLawPath, find_power_law_paths
 from landscape.landscapes.base import DeepLinear, Landscape, register_family

@@ -185,7 +185,7 @@ def _kept_records(args: argparse.Namespace) -> str:
 
 
 def command_list(args: argparse.Namespace, out: TextIO) -> int:
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
 
     theorems = list(REGISTRY) if args.variants else REGISTRY.catalogue()
     if args.file is not None:
@@ -376,7 +376,7 @@ def _bench_scaling(args: argparse.Namespace, out: TextIO) -> int:
 
     from landscape.theorems.budget import budget_named
     from landscape.bench.scaling import QUICK_SCALING_IDS, format_scaling, scaling_figures
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
 
     theorems = [REGISTRY.get(i) for i in QUICK_SCALING_IDS] if args.quick else REGISTRY.catalogue()
     figures = scaling_figures(
@@ -425,7 +425,8 @@ def reproduce_command(args: argparse.Namespace, theorem_id: str) -> str:
 
 def command_replay(args: argparse.Namespace, out: TextIO) -> int:
     from landscape.landscapes.builders import CodePermission, allowing_code, locate, user_code
-    from landscape.certificates.certificate import read_certificate, replay_data  # replay registers every family itself
+    from landscape.certificates.certificate import read_certificate
+    from landscape.certificates.replay import replay_data  # replay registers every family itself
 
     for copy in args.code:
         if copy.suffix != ".py" or not copy.is_file():

@@ -65,7 +65,7 @@ class TheoremItem(pytest.Item):
 
 def theorem_items(collector: pytest.Collector, name: str, theorem: Theorem) -> TheoremItem | None:
     """The item for a module-level theorem, unless private or imported from the catalogue."""
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
 
     if name.startswith("_") or any(theorem is known for known in REGISTRY):
         return None

@@ -7,7 +7,7 @@ import pytest
 
 from landscape.theorems.budget import budget_named
 from landscape.engine.runner import verify
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from landscape import api
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.builders import decode, encode, instance_key, render
 from landscape.landscapes.base import Landscape
-from landscape.theorems import FAMILIES
+from landscape.theorems.catalogue import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from landscape.certificates.certificate import replay
+from landscape.certificates.replay import replay
 from landscape.engine.results import Verdict
 from landscape.engine.runner import verify
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 from landscape.theorems.model import Expectation
 from landscape.errors import TheoremViolation
 

@@ -31,7 +31,7 @@ from landscape.bench.scaling import QUICK_SCALING_IDS, format_scaling, lpt_makes
 from landscape.errors import InvalidArgument, LandscapeError
 from landscape.engine.results import Verdict
 from landscape.engine.runner import verify
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 from landscape.engine.files import theorems_in
 
 ROOT = Path(__file__).resolve().parent.parent

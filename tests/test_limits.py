@@ -25,7 +25,8 @@ from landscape import api, limits
 from landscape.theorems.budget import BUDGETS, Budget, with_overrides
 from landscape.cli import main
 from landscape.errors import CertificateError, DataError, InvalidArgument
-from landscape.certificates import certificate as certificates, classify
+from landscape.certificates import certificate as certificates
+from landscape.oracles import classify
 from landscape.oracles.classify import PointClass, classify_batch
 from landscape.searching.critical_points import search
 from landscape.engine.results import Verdict

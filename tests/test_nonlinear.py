@@ -10,7 +10,7 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.oracles.activation_zeros import predicts_bad_minimum
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.infinity import exact_path_proof, find_power_law_paths
 from landscape.landscapes.base import DTYPE, DeepLinear, Landscape

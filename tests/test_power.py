@@ -22,7 +22,7 @@ from landscape.reports import write_report
 from landscape.reports.records import append_record
 from landscape.engine.runner import verify
 from landscape.engine.files import theorems_in
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 
 ONE_START = Budget("custom", instances=1, restarts=1, descent_steps=150, refine_steps=30)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from landscape.errors import DuplicateTheorem, InvalidArgument, UnknownTheorem
-from landscape.theorems import REGISTRY, build_registry
+from landscape.theorems.catalogue import REGISTRY, build_registry
 from landscape.theorems.registry import Registry
 
 TIER_ONE_LINEAR = {"deep-linear-no-bad-local-min", "one-hidden-strict-saddles", "deep-linear-degenerate-saddle-at-zero"}

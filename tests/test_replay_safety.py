@@ -24,7 +24,7 @@ import pytest
 from landscape.cli import main
 from landscape.errors import CertificateError
 from landscape.landscapes.builders import file_digest
-from landscape.certificates.certificate import replay, replay_data
+from landscape.certificates.replay import replay, replay_data
 
 CLAIM = '''
 from __future__ import annotations

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from landscape import api
 from landscape.errors import OptimumError
-from landscape.certificates.certificate import replay_data
+from landscape.certificates.replay import replay_data
 from landscape.searching.critical_points import CRITICAL_POINT_MIX, MODES, search, split_starts
 
 # Few probe directions: the user losses below have no closed-form Taylor coefficients, and each

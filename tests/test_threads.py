@@ -11,9 +11,9 @@ import torch
 
 from landscape.theorems.budget import budget_named
 from landscape.errors import InvalidArgument
-from landscape.certificates.certificate import replay
+from landscape.certificates.replay import replay
 from landscape.engine.runner import verify
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 from landscape.threads import (
     LARGE_BATCH_ELEMENTS,
     THREADS_ENV,

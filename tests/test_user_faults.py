@@ -21,7 +21,7 @@ import pytest
 
 from landscape.cli import main
 from landscape.errors import CertificateError
-from landscape.certificates.certificate import replay, replay_data
+from landscape.certificates.replay import replay, replay_data
 from landscape.reports.records import read_records
 
 ROOT = Path(__file__).resolve().parent.parent

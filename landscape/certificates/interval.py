@@ -6,7 +6,7 @@ the file): ``interval-existence`` (Krawczyk, or the exact critical segment), ``i
 (definiteness or negative curvature of the Hessian enclosure) and ``interval-suboptimal``.  A
 point moved outside the proven box fails ``interval-existence`` on replay.
 
-**Rigour.**  Every certificate states one of :data:`~landscape.certificates.certificate.RIGOURS`: ``exact`` where its claim rests on
+**Rigour.**  Every certificate states one of :data:`~landscape.certificates.registry.RIGOURS`: ``exact`` where its claim rests on
 exact (sympy) checks, ``interval`` where the three checks above passed, else ``float64``, with a
 note saying why the stronger levels were not reached (numbers included).
 """
@@ -21,7 +21,7 @@ import numpy as np
 from landscape.errors import InvalidArgument
 from landscape.oracles.interval.forms import interval_form, missing_form_reason
 from landscape.oracles.interval.proofs import IntervalProof, NotCritical, prove, reduction_for, run_proof
-from landscape.certificates.certificate import RIGOUR_CHECKS, CheckResult, check
+from landscape.certificates.registry import RIGOUR_CHECKS, CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances
 from landscape.landscapes.base import Landscape
 from landscape.oracles.optimum import optimum_of
@@ -65,17 +65,17 @@ def _part(name: str, part: str, landscape: Landscape, point: np.ndarray, args: d
     return CheckResult(name, passed, detail)
 
 
-@check("interval-existence")
+@replayable("interval-existence")
 def _check_existence(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     return _part("interval-existence", "existence", landscape, point, args)
 
 
-@check("interval-class")
+@replayable("interval-class")
 def _check_class(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     return _part("interval-class", "class", landscape, point, args)
 
 
-@check("interval-suboptimal")
+@replayable("interval-suboptimal")
 def _check_suboptimal(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     return _part("interval-suboptimal", "suboptimal", landscape, point, args)
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from landscape.theorems.budget import Budget
 from landscape.errors import InvalidArgument, LandscapeError
-from landscape.certificates.certificate import SCHEMA, Certificate
+from landscape.certificates.certificate import Certificate, SCHEMA
 from landscape.engine.results import Coverage, VerificationResult, Verdict
 from landscape.theorems.model import Expectation, Theorem
 
@@ -259,7 +259,7 @@ def _worker_name() -> str:
 
 
 def _theorem_on_worker(theorem_id: str, file: dict[str, Any] | None) -> Theorem:
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
     from landscape.engine.files import theorems_in
 
     if file is None:

@@ -96,7 +96,7 @@ def _describe(exc: BaseException, file: Path) -> str:
 
 def theorems_in(path: Path | str) -> list[Theorem]:
     """The theorems a user file defines, validated; a file with none is an error."""
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
     from landscape.theorems.model import Theorem as TheoremType
     from landscape.theorems.registry import Registry
 
@@ -127,7 +127,7 @@ def chosen_theorems(ids: list[str], file: Path | None, variants: bool = False) -
     With ``file``: the named ids among the file's theorems and the catalogue (a file theorem
     may not reuse a catalogue id), else every theorem and variant the file defines.
     """
-    from landscape.theorems import REGISTRY, build_registry
+    from landscape.theorems.catalogue import REGISTRY, build_registry
 
     if file is None:
         theorems = [REGISTRY.get(i) for i in ids] if ids else REGISTRY.catalogue()

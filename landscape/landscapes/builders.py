@@ -28,16 +28,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from landscape.errors import DataError, InvalidArgument, LandscapeError
 from landscape.landscapes.base import Landscape, register_family
-
-if TYPE_CHECKING:
-    from landscape.certificates.certificate import CheckResult
 
 FAMILY = "user"
 BUILDER_MARK = "__landscape_builder__"
@@ -324,23 +321,6 @@ def _permitted_module(path: Path, name: str) -> Any:
         raise DataError(str(exc)) from None
 
 
-def source_checks(spec: dict[str, Any]) -> list[CheckResult]:
-    """For a user landscape: whether the file that defines it is the one the certificate recorded
-    (compared before anything is imported)."""
-    from landscape.certificates.certificate import CheckResult
-
-    if not isinstance(spec, dict) or spec.get("family") != FAMILY:
-        return []
-    info = spec["builder"]
-    path = locate(str(info["file"]))
-    digest = file_digest(path)
-    same = digest == info.get("sha256")
-    detail = f"@builder {info['name']} in {path}: " + (
-        "the file is the one recorded (sha256 matches)" if same
-        else f"the file changed since the certificate was written (sha256 {digest[:12]}, recorded "
-        f"{str(info.get('sha256'))[:12]}); it was not imported"
-    )
-    return [CheckResult("definition", same, detail)]
 
 
 register_family(FAMILY, rebuild)

@@ -19,7 +19,6 @@ Families (each registered, so certificates rebuild them from their spec):
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,6 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import (
     DTYPE,
     Landscape,
@@ -241,72 +238,3 @@ def first_stationary(landscape: Landscape, start: np.ndarray, step: float, eps: 
             break
         theta = theta - step * gradient
     return found
-
-
-@check("first-order-rate")
-def check_first_order_rate(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Replay GD with step ``step_factor``/L from the point (L, g* recomputed from the landscape)
-    and compare the first iteration K with ||grad|| <= ``eps`` against ``constant`` L (g_0 - g*)/eps^2:
-    ``expect`` is ``within`` (K <= bound) or ``exceeds`` (no such K <= floor(bound))."""
-    from landscape.oracles.optimum import optimum_of
-
-    lipschitz = smoothness_of(landscape)
-    optimum = optimum_of(landscape)
-    if optimum is None:
-        return CheckResult("first-order-rate", False, "no infimum (or lower bound) for this landscape")
-    eps, constant = float(args["eps"]), float(args["constant"])
-    step = float(args.get("step_factor", 1.0)) / lipschitz
-    start = np.asarray(point, dtype=np.float64)
-    initial = float(landscape.loss(torch.as_tensor(start, dtype=DTYPE)[None])[0])
-    bound = constant * lipschitz * (initial - optimum.value) / eps**2
-    horizon = math.floor(bound)
-    first = int(first_stationary(landscape, start, step, np.array([eps]), np.array([horizon]))[0])
-    passed = (first >= 0) if args["expect"] == "within" else (first < 0)
-    shown = f"first ||grad|| <= eps at k = {first}" if first >= 0 else f"||grad|| > eps at every k <= {horizon}"
-    return CheckResult(
-        "first-order-rate", passed,
-        f"L = {lipschitz:.6g}, g_0 - g* <= {initial - optimum.value:.6g}, eps = {eps:.3g}: bound {constant:g} L (g_0 - g*)/eps^2 "
-        f"= {bound:.6g}; {shown} (expected {args['expect']})",
-    )
-
-
-@check("gd-distance")
-def check_gd_distance(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Replay ``steps`` of GD with ``step`` from ``start`` (default: the point); ``expect``
-    ``approaches``: ||theta_T - target|| <= ``radius``; ``leaves``: ||theta_T - target|| >= ``radius``
-    (``target`` default: 0)."""
-    point = np.asarray(args.get("start", point), dtype=np.float64)
-    target = np.asarray(args.get("target", np.zeros_like(point)), dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        final = gd_iterates(landscape, point, float(args["step"]), int(args["steps"]))[-1, 0]
-    distance = float(np.linalg.norm(final - target)) if np.all(np.isfinite(final)) else math.inf
-    radius = float(args["radius"])
-    passed = distance <= radius if args["expect"] == "approaches" else distance >= radius
-    return CheckResult(
-        "gd-distance", passed,
-        f"GD step {float(args['step']):.6g}, {int(args['steps'])} steps: ||theta_T - target|| = {distance:.6g} "
-        f"(start {float(np.linalg.norm(point - target)):.6g}; expected {args['expect']} radius {radius:.3g})",
-    )
-
-
-@check("quadratic-modes")
-def check_quadratic_modes(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Exact (rational arithmetic on the stored floats) for a *diagonal* quadratic with b = 0:
-    GD theta_k = diag(1 - step h_i)^k theta_0, so theta_k -> 0 iff |1 - step h_i| < 1 for every i
-    with theta_0,i != 0 (``expect`` = ``converges``); some such i with |1 - step h_i| > 1 makes
-    |theta_k,i| -> infinity (``expect`` = ``diverges``)."""
-    if not isinstance(landscape, Quadratic) or np.any(landscape.linear != 0):
-        return CheckResult("quadratic-modes", False, "needs a quadratic family with b = 0")
-    matrix = landscape.matrix
-    if np.count_nonzero(matrix - np.diag(np.diag(matrix))):
-        return CheckResult("quadratic-modes", False, "H is not exactly diagonal")
-    step = Fraction(float(args["step"]))
-    factors = [abs(1 - step * Fraction(float(h))) for h in np.diag(matrix)]
-    active = [i for i, v in enumerate(point) if v != 0.0]
-    contracting = all(factors[i] < 1 for i in active)
-    growing = [i for i in active if factors[i] > 1]
-    passed = contracting if args["expect"] == "converges" else bool(growing)
-    detail = ", ".join(f"|1 - step h_{i}| = {float(factors[i]):.6g}" for i in active)
-    return CheckResult("quadratic-modes", passed, f"exact: active coordinates {active}: {detail} (expected {args['expect']})")
-
-

@@ -40,9 +40,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
-from landscape.landscapes.base import DTYPE, Landscape, register_family
+from landscape.landscapes.base import Landscape, register_family
 from landscape.oracles.optimum import Optimum, register_optimum
 
 PGD_GRADIENT_THRESHOLD = 0.05  # Jin et al.'s g_thres: perturb when ||grad|| is below it ...
@@ -265,63 +263,3 @@ def growth_verdict(table: EscapeTable) -> dict[str, bool]:
         "gd-exponential": not censored and gd.base > 1.0 and gd.r2_exponential >= EXPONENTIAL_R2 and gd.exponential_wins,
         "pgd-polynomial": not censored and not pgd.exponential_wins and pgd.exponent <= POLYNOMIAL_DEGREE,
     }
-
-
-@check("tube-escape-table")
-def check_escape_table(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Re-measure every row of the recorded table (same seeds: identical medians), re-fit, and
-    check the recorded criteria ``expect`` (a list of names from :func:`growth_verdict`)."""
-    recorded = table_from_dict(args["table"])
-    table = measure_table(list(recorded.dimensions), recorded.stable, recorded.step, recorded.starts, recorded.seed, recorded.cap)
-    same = table.gd == recorded.gd and table.pgd == recorded.pgd
-    verdict = growth_verdict(table)
-    passed = same and all(verdict[name] for name in args["expect"])
-    gd, pgd = table.fits()
-    return CheckResult(
-        "tube-escape-table", passed,
-        f"re-measured table {'equals' if same else 'DIFFERS FROM'} the record; GD: base {gd.base:.4g}/dim, R^2 exp {gd.r2_exponential:.4f} "
-        f"vs poly {gd.r2_polynomial:.4f}; PGD: exponent {pgd.exponent:.3g}, R^2 poly {pgd.r2_polynomial:.4f} vs exp "
-        f"{pgd.r2_exponential:.4f}; criteria {verdict} (expected {args['expect']})",
-    )
-
-
-@check("tube-escape-time")
-def check_escape_time(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Re-run GD (or PGD with ``noise_seed``) from the point on the certificate's tube and
-    compare the escape time with the recorded ``time`` (float64 GD is deterministic)."""
-    if not isinstance(landscape, Tube):
-        return CheckResult("tube-escape-time", False, "not a tube landscape")
-    noise = args.get("noise_seed")
-    time = int(escape_times(landscape, point[None], float(args["step"]), int(args["cap"]), None if noise is None else int(noise))[0])
-    passed = time == int(args["time"]) and time <= int(args["cap"])
-    return CheckResult("tube-escape-time", passed,
-                       f"{'PGD' if noise is not None else 'GD'} escape time {time} (recorded {int(args['time'])}), d = {landscape.n_params}")
-
-
-@check("tube-saddles")
-def check_tube_saddles(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The chain z_0, ..., z_{d-1} are strict saddles of index 1 and z_d is the global minimum:
-    gradient 0 (within tolerance), Hessian eigenvalues (one batched autograd Hessian) with exactly
-    one below -tolerance at z_k, k < d, whose eigenvector decreases g at four step lengths, and
-    g(z_d) equal to the closed-form infimum."""
-    if not isinstance(landscape, Tube):
-        return CheckResult("tube-saddles", False, "not a tube landscape")
-    d = landscape.n_params
-    chain = torch.as_tensor(np.stack([landscape.chain(k) for k in range(d + 1)]), dtype=DTYPE)
-    scale = landscape.loss_scale()
-    gradient = float(Landscape.gradient(landscape, chain).norm(dim=1).max())
-    eigenvalues, vectors = torch.linalg.eigh(landscape.hessian(chain))
-    zero = tol.eigenvalue * float(eigenvalues.abs().max())
-    index = (eigenvalues < -zero).sum(1).numpy()
-    steps = torch.tensor([1e-3, 1e-2, 1e-1, 0.5], dtype=DTYPE)
-    drops = [landscape.loss(chain[k] + steps[:, None] * vectors[k, :, 0]) - landscape.loss(chain[k : k + 1]) for k in range(d)]
-    descends = all(bool((drop < -tol.descent * scale).all()) for drop in drops)
-    optimum = -scale  # loss_scale is d gamma c^2 / 2 = -inf g
-    at_minimum = abs(float(landscape.loss(chain[d:])[0]) - optimum) <= tol.loss * scale
-    passed = gradient <= tol.gradient * scale and bool((index[:d] == 1).all()) and index[d] == 0 and descends and at_minimum
-    return CheckResult(
-        "tube-saddles", passed,
-        f"max |grad| on the chain {gradient:.3g} (autograd); Hessian indices {index.tolist()}; min eigenvalue "
-        f"{float(eigenvalues[:, 0].min()):.4g}; descent along the negative eigenvectors {'confirmed' if descends else 'NOT confirmed'}; "
-        f"g(z_d) {'=' if at_minimum else '!='} {optimum:.6g}",
-    )

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
-from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec
+from landscape.landscapes.base import DTYPE, Landscape
 
 
 @dataclass(slots=True)
@@ -73,40 +70,6 @@ def rate_violation(losses: np.ndarray, rate: float, slack: float = 1e-9) -> int 
     return int(np.argmax(bad)) if bad.any() else None
 
 
-@check("gd-trajectory")
-def check_gd_trajectory(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Replay fixed-step GD (``step``, ``steps``) from ``start`` (default: the point) on ``landscape``
-    (default: the certificate's) and check ``expect``:
-
-    * ``converges``: F_T <= ``threshold``;
-    * ``stalls``: F_t >= ``threshold`` for every t <= T (finite horizon; never a proof of no convergence);
-    * ``rate-violated``: some F_t > F_0 exp(-``rate`` t) (or diverges);
-    * ``rate-holds``: F_t <= F_0 exp(-``rate`` t) for every t.
-    """
-    target = landscape_from_spec(args["landscape"]) if "landscape" in args else landscape
-    start = np.asarray(args.get("start", point), dtype=np.float64)
-    if start.shape != (target.n_params,):
-        return CheckResult("gd-trajectory", False, "start has the wrong number of coordinates")
-    run = gd_trajectory(target, start, float(args["step"]), int(args["steps"]))
-    losses = run.losses[:, 0]
-    expect = args["expect"]
-    if expect == "converges":
-        passed = bool(np.isfinite(losses[-1]) and losses[-1] <= float(args["threshold"]))
-    elif expect == "stalls":
-        passed = bool(np.all(np.isfinite(losses)) and losses.min() >= float(args["threshold"]))
-    elif expect in ("rate-violated", "rate-holds"):
-        violated = rate_violation(losses, float(args["rate"])) is not None
-        passed = violated == (expect == "rate-violated")
-    else:
-        return CheckResult("gd-trajectory", False, f"unknown expectation {expect!r}")
-    final = losses[-1]
-    return CheckResult(
-        "gd-trajectory", passed,
-        f"GD eta={float(args['step']):.4g}, {int(args['steps'])} steps on {target.family}: F_0 = {losses[0]:.6g}, "
-        f"min F = {np.min(losses):.6g}, F_T = {final:.6g} (expected {expect}"
-        + (f", threshold {float(args['threshold']):.3g}" if "threshold" in args else "")
-        + (f", rate {float(args['rate']):.3g}" if "rate" in args else "") + ")",
-    )
 
 
 def steps_for(reduction: float, rate: float, cap: int) -> int:

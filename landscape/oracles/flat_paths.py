@@ -32,8 +32,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape, losses_at
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.wide import output_layer_end, output_segment_certified, output_slice
@@ -179,17 +177,3 @@ def check_flat_path(landscape: Landscape, nodes: list[np.ndarray], kinds: list[s
     if (values > level).any():
         return False, f"a node rises to {values.max():.12g} > F(start) = {values[0]:.12g}", float(values[0]), float(values[-1])
     return True, "; ".join(details), float(values[0]), float(values[-1])
-
-
-@check("flat-path")
-def _check_flat_path(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The recorded path starts at the point, never rises (segment arguments of the module
-    docstring) and ends at least ``drop_at_least`` lower."""
-    nodes = [np.asarray(node, dtype=np.float64) for node in args["nodes"]]
-    if not nodes or nodes[0].shape != point.shape or not np.array_equal(nodes[0], point):
-        return CheckResult("flat-path", False, "the path does not start at the certified point")
-    passed, detail, first, last = check_flat_path(landscape, nodes, list(args["kinds"]))
-    drop = first - last
-    passed = passed and drop >= float(args["drop_at_least"]) > 0.0
-    return CheckResult("flat-path", passed, f"{detail}; F {first:.12g} -> {last:.6g} (drop {drop:.6g} >= "
-                                            f"{float(args['drop_at_least']):.3g}), never above the start")

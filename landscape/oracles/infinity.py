@@ -29,8 +29,6 @@ import numpy as np
 import sympy
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape
 
 EXPONENTS = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -92,23 +90,6 @@ def find_power_law_paths(landscape: Landscape, better_loss: float) -> list[Power
     return sorted(found, key=lambda p: (sum(b > 0 for b in p.exponents), sum(abs(b) for b in p.exponents), p.signs))
 
 
-@check("power-law-path")
-def _check_power_law(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """float64: F strictly decreasing on the grid, norm growing, final value above the better
-    point's loss (``better_loss``) by at least ``gap_at_least``."""
-    signs = np.asarray(args["signs"], dtype=np.float64)
-    exponents = np.asarray(args["exponents"], dtype=np.float64)
-    values = path_values(landscape, signs[None], exponents[None])
-    ok = bool(is_decreasing_escape(values, exponents[None], float(args["better_loss"]), landscape.loss_scale())[0])
-    gap = float(values[0, -1]) - float(args["better_loss"])
-    ok = ok and gap >= float(args["gap_at_least"])
-    norms = np.linalg.norm(signs[None, :] * GRID[:, None] ** exponents[None, :], axis=1)
-    return CheckResult(
-        "power-law-path", ok,
-        f"theta_i(k) = s_i k^b_i, s = {signs.tolist()}, b = {exponents.tolist()}: F from {values[0, 0]:.6g} "
-        f"strictly down to {values[0, -1]:.12g} on {GRID.size} points k in [1, 1e6], |theta| up to {norms[-1]:.3g}; "
-        f"level - better loss = {gap:.6g}",
-    )
 
 
 def _rational(value: float) -> sympy.Rational:
@@ -141,20 +122,3 @@ def exact_path_proof(landscape: Landscape, signs: list[float], exponents: list[f
         "start": along.subs(u, 1),
         "numerator_degree": numerator_poly.degree(),
     }
-
-
-@check("exact-path-decrease")
-def _check_exact_path(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """sympy: F(theta(u^2)) strictly decreasing on [1, oo), ||theta|| -> oo, limit > ``better_loss``."""
-    proof = exact_path_proof(landscape, list(args["signs"]), list(args["exponents"]))
-    if proof is None:
-        return CheckResult("exact-path-decrease", False, f"no symbolic form for family {landscape.family!r}")
-    limit = proof["limit"]
-    above = bool(limit.is_finite) and limit > sympy.Rational(str(args["better_loss"])) if limit.is_finite else False
-    passed = proof["strictly_decreasing"] and proof["norm_limit"] == sympy.oo and above
-    return CheckResult(
-        "exact-path-decrease", bool(passed),
-        f"exact: F along the path falls from {proof['start']} and dF/du has no root on [1, oo) (Sturm count, "
-        f"numerator degree {proof['numerator_degree']}), negative at u = 1; lim F = {limit} > {args['better_loss']}; "
-        f"lim |theta|^2 = {proof['norm_limit']}",
-    )

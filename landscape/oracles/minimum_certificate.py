@@ -37,8 +37,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape
 
 ROUNDING = 64.0 * float(np.finfo(np.float64).eps)
@@ -130,19 +128,6 @@ def strict_minimum_radius(
     }
 
 
-@check("strict-minimum-radius")
-def _check_strict_radius(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """Recompute the radius certificate; it must exist and be at least as strong as recorded."""
-    found = strict_minimum_radius(landscape, point, int(args.get("seed", 0)))
-    if found is None:
-        return CheckResult("strict-minimum-radius", False, "Hessian not provably positive definite, or gradient too large for the radius")
-    passed = found["level"] == args["level"] and found["ball_radius"] >= 0.5 * float(args["ball_radius"])
-    return CheckResult(
-        "strict-minimum-radius", passed,
-        f"{found['level']}: lambda_min >= {found['hessian_min_lower_bound']:.4g}, M = {found['third_derivative_bound']:.4g} "
-        f"on a ball of radius {found['ball_radius']:.3g}; a strict local minimum lies within "
-        f"{found['location_radius']:.3g} of the point (|grad| = {found['gradient_norm']:.2g})",
-    )
 
 
 def normal_hessian_minimum(landscape: Landscape, point: np.ndarray, flat: np.ndarray) -> tuple[float, float]:
@@ -182,48 +167,8 @@ def morse_bott_figures(landscape: Landscape, point: np.ndarray) -> dict[str, Any
     }
 
 
-@check("morse-bott-minimum")
-def _check_morse_bott(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    figures = morse_bott_figures(landscape, point)
-    if figures is None:
-        return CheckResult("morse-bott-minimum", False, "the landscape names no flat directions at this point")
-    scale = max(landscape.loss_scale(), abs(figures["loss"]))
-    flat_ok = figures["loss_variation"] <= 1e3 * ROUNDING * scale
-    critical_ok = figures["gradient_max"] <= tol.gradient * scale
-    normal_ok = figures["normal_min"] > NORMAL_MARGIN * max(figures["hessian_norm"], 1e-300)
-    dimension_ok = figures["flat_dimension"] == int(args["flat_dimension"])
-    return CheckResult(
-        "morse-bott-minimum", flat_ok and critical_ok and normal_ok and dimension_ok,
-        f"{figures['flat_dimension']} flat directions: loss varies by {figures['loss_variation']:.2g} and |grad| <= "
-        f"{figures['gradient_max']:.2g} along them (steps up to {FLAT_STEPS[-1]} x max(1, |x|)); normal Hessian "
-        f"eigenvalue >= {figures['normal_min']:.4g} at every such point",
-    )
 
 
-@check("better-point")
-def _check_better_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The recorded better point's float64 loss is below the certified minimum's by ``gap_at_least``.
-
-    With ``strict_seed`` the certified minimum is the one the radius certificate locates near the
-    point, whose value is only known to be >= F(x*) - |g|^2/(2m): that drop is recomputed and
-    subtracted, so the gap is one between the better point and the true minimum, not x*."""
-    better = np.asarray(args["point"], dtype=np.float64)
-    if better.shape != point.shape:
-        return CheckResult("better-point", False, "the better point has the wrong number of coordinates")
-    values = landscape.loss(torch.as_tensor(np.stack([point, better]), dtype=DTYPE)).numpy()
-    drop, where = 0.0, ""
-    if args.get("strict_seed") is not None:
-        strict = strict_minimum_radius(landscape, point, int(args["strict_seed"]))
-        if strict is None:
-            return CheckResult("better-point", False, "no strict-minimum radius certificate to bound the minimum's value")
-        drop, where = float(strict["value_lower_bound_drop"]), f" minus |g|^2/(2m) = {float(strict['value_lower_bound_drop']):.3g}"
-    gap = float(values[0] - drop - values[1])
-    passed = gap >= float(args["gap_at_least"]) > 0.0
-    return CheckResult(
-        "better-point", passed,
-        f"loss at the point {values[0]:.12g}{where}, at the better point {values[1]:.6g} ({args.get('method', '')}); "
-        f"gap {gap:.6g} >= {float(args['gap_at_least']):.3g}",
-    )
 
 
 def minimum_checks(landscape: Landscape, point: np.ndarray, seed: int = 0) -> tuple[str, list[dict[str, Any]]] | None:

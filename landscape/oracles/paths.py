@@ -28,8 +28,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
 
 SAMPLES_PER_SEGMENT = 65
@@ -193,33 +191,3 @@ def separating_coordinate(landscape: Landscape, a: np.ndarray, b: np.ndarray, le
         if bound is not None and bound > level:
             return int(i)
     return None
-
-
-@check("separating-coordinate")
-def check_separating_coordinate(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The point and ``other`` lie in {F <= level}, coordinate i has opposite signs at them, and F > level
-    on {theta_i = 0}: the two points lie in different components of the sublevel set."""
-    other = np.asarray(args["other"], dtype=np.float64)
-    i, level = int(args["coordinate"]), float(args["level"])
-    values = losses_at(landscape, np.stack([point, other]))
-    bound_of = _ZERO_SET_BOUNDS.get(landscape.family)
-    bound = None if bound_of is None else bound_of(landscape, i)
-    passed = bool(values.max() <= level and point[i] * other[i] < 0 and bound is not None and bound > level)
-    return CheckResult(
-        "separating-coordinate", passed,
-        f"F = {values[0]:.12g}, {values[1]:.12g} <= u = {level:.12g}; theta_{i} = {point[i]:.6g} vs {other[i]:.6g}; "
-        f"F on {{theta_{i} = 0}} >= {bound if bound is not None else 'unknown'} (must exceed u)",
-    )
-
-
-@check("path-below-level")
-def check_path_below_level(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The polygonal path ``nodes`` starts at the point and every segment stays <= ``level``."""
-    nodes = np.asarray(args["nodes"], dtype=np.float64)
-    level = float(args["level"])
-    starts_here = nodes.ndim == 2 and nodes.shape[1] == point.size and np.array_equal(nodes[0], point)
-    bounds = [segment_maximum(landscape, nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1)] if starts_here else []
-    passed = bool(starts_here and bounds and max(m for m, _ in bounds) <= level)
-    how = "exact polynomial bound" if bounds and all(e for _, e in bounds) else "sampled"
-    worst = max((m for m, _ in bounds), default=float("nan"))
-    return CheckResult("path-below-level", passed, f"{len(nodes)} nodes; max over segments {worst:.12g} <= u = {level:.12g} ({how})")

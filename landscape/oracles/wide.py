@@ -40,14 +40,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
 
 import numpy as np
 import torch
 
 from landscape.errors import InvalidArgument
-from landscape.certificates.certificate import CheckResult, check
-from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape, losses_at
 from landscape.oracles.minimum_certificate import strict_minimum_radius
 from landscape.landscapes.mlp import MLP
@@ -255,22 +252,3 @@ def valley_figures(landscape: Landscape, point: np.ndarray, seed: int) -> dict[s
     floor = value - strict["value_lower_bound_drop"]
     return {"value": value, "level": value + 0.5 * (sphere - value), "sphere_bound": sphere, "floor": floor,
             "ball_radius": rho, "level_name": strict["level"]}
-
-
-@check("spurious-valley")
-def _check_spurious_valley(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
-    """The component of {F <= level} through the point lies in a ball on whose sphere F > level,
-    and F inside the ball stays above the loss of a recorded better point: a spurious valley."""
-    figures = valley_figures(landscape, point, int(args.get("seed", 0)))
-    if figures is None:
-        return CheckResult("spurious-valley", False, "no strict-minimum radius certificate at the point")
-    level = float(args["level"])
-    better = np.asarray(args["better"], dtype=np.float64)
-    better_value = float(losses_at(landscape, better[None])[0]) if better.shape == point.shape else math.inf
-    passed = figures["value"] <= level < figures["sphere_bound"] and better_value < figures["floor"]
-    return CheckResult(
-        "spurious-valley", passed,
-        f"F(x*) = {figures['value']:.12g} <= u = {level:.12g} < {figures['sphere_bound']:.12g} <= F on the sphere of radius "
-        f"{figures['ball_radius']:.3g} ({figures['level_name']}); F >= {figures['floor']:.12g} inside, better point at "
-        f"{better_value:.6g}: the component of {{F <= u}} through x* holds no global minimum",
-    )

@@ -144,7 +144,7 @@ def _unique_slugs(views: list[TheoremView]) -> None:
 
 
 def _registry_order() -> dict[str, int]:
-    from landscape.theorems import REGISTRY
+    from landscape.theorems.catalogue import REGISTRY
 
     return {theorem.id: index for index, theorem in enumerate(REGISTRY)}
 

@@ -17,7 +17,8 @@ from landscape.errors import OptimumError
 from landscape.certificates.interval import rigour_for
 from landscape.oracles.interval.snapping import snap_to_exact_critical
 from landscape.landscapes.builders import spec_of
-from landscape.certificates.certificate import Certificate, replay_data
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import Classification, PointClass, classify, classify_batch
 from landscape.landscapes.base import Landscape
 from landscape.searching.manifolds import follow_critical_manifold

@@ -36,6 +36,8 @@ from landscape.theorems.polar_meta import meta_algorithm_check
 from landscape.theorems.properties import CRITICAL, unexercised
 from landscape.theorems.omega_relu import ReluOmegaInstance, relu_omega_check, relu_omega_instances
 
+POSITION = 70  # place in the catalogue (landscape.theorems.catalogue)
+
 # Relative tolerance on identities that hold exactly in exact arithmetic (rounding is ~1e-15).
 IDENTITY_RTOL = 1e-9
 ORBIT_STARTS = 8  # random A per orbit descent, advanced together

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.factorisation import (
     MatrixFactorisation,
@@ -38,7 +38,7 @@ def _needs_factorisation(landscape: Landscape, name: str) -> CheckResult | None:
 
 
 
-@check("variational-form")
+@replayable("variational-form")
 def check_variational_form(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The point's (U, V) factor Y, and (||U||^2 + ||V||^2)/2 < ``bound`` (default ||Y||_*): a
     factorisation beating the claimed minimum of (1.34); with ``expect='above'``, > ``bound``."""
@@ -60,7 +60,7 @@ def check_variational_form(landscape: Landscape, point: np.ndarray, tol: Toleran
     )
 
 
-@check("polar-condition")
+@replayable("polar-condition")
 def check_polar_condition(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Whether sigma_max(Y - UV^T) <= lambda (003 Cor 1.6 (ii)) matches ``holds``."""
     problem = _needs_factorisation(landscape, "polar-condition")
@@ -77,7 +77,7 @@ def check_polar_condition(landscape: Landscape, point: np.ndarray, tol: Toleranc
     )
 
 
-@check("convex-gap")
+@replayable("convex-gap")
 def check_convex_gap(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """F(U, V) minus the value of the convex problem (1.35) at D_lambda(Y) (the infimum of (1.33)
     over every width) is at least ``at_least`` or at most ``at_most``."""
@@ -94,7 +94,7 @@ def check_convex_gap(landscape: Landscape, point: np.ndarray, tol: Tolerances, a
     return CheckResult("convex-gap", passed, f"F - (convex optimum by SVT) = {gap:.6g} ({bounds})")
 
 
-@check("zero-column")
+@replayable("zero-column")
 def check_zero_column(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Column ``column`` of U and of V is exactly zero (the hypothesis of 003 Thm 1.5)."""
     problem = _needs_factorisation(landscape, "zero-column")
@@ -106,7 +106,7 @@ def check_zero_column(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
     return CheckResult("zero-column", size == 0.0, f"max |entry| of column {column} of U and V: {size:.3g}")
 
 
-@check("polar-escape")
+@replayable("polar-escape")
 def check_polar_escape(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Appending sqrt(eps) (u, v) as a new column (u, v: the top singular pair of Y - UV^T, or of Y
     with ``source='data'``) lowers F below F(U, V) for every eps in ``eps`` (``expect='decrease'``)
@@ -133,7 +133,7 @@ def check_polar_escape(landscape: Landscape, point: np.ndarray, tol: Tolerances,
     )
 
 
-@check("degenerate-regulariser")
+@replayable("degenerate-regulariser")
 def check_degenerate_regulariser(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Exact (sympy): for the point's (U, V) with UV^T = Y != 0, the family (tU, V/t) keeps the product
     and theta'(tU, V/t) = ||tU||^2/2 -> 0 as t -> 0, so Omega'(Y) = 0 for the degenerate pair

@@ -24,7 +24,8 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.landscapes.builders import spec_of
-from landscape.certificates.certificate import Certificate, replay_data
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import DTYPE
 from landscape.landscapes.mlp import MLP
 from landscape.searching.critical_points import search

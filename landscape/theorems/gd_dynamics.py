@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,10 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.generators.data import regression_data
-from landscape.certificates.certificate import Certificate, replay_data
-from landscape.oracles.classify import PointClass, classify, classify_batch
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.registry import CheckResult, replayable
+from landscape.certificates.replay import replay_data
+from landscape.oracles.classify import PointClass, Tolerances, classify, classify_batch
 from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import refine
@@ -48,10 +51,13 @@ from landscape.landscapes.tube import (
     escape_times,
     growth_verdict,
     measure_table,
+    table_from_dict,
     uniform_starts,
 )
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+POSITION = 150  # place in the catalogue (landscape.theorems.catalogue)
 
 SOURCE = "002 (seed 002, sections 'Stable manifold' to 'Smooth counter-example')"
 CONTRACTION = 1e-8  # a start "converges" when ||theta_K|| <= CONTRACTION ||theta_0|| ...
@@ -519,3 +525,130 @@ VARIANTS = [
 ]
 
 THEOREMS = [GD_AVOIDS_STRICT_SADDLES, GD_EXPONENTIAL_ESCAPE_TIME, GD_FIRST_ORDER_RATE]
+
+
+@replayable("tube-escape-table")
+def check_escape_table(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Re-measure every row of the recorded table (same seeds: identical medians), re-fit, and
+    check the recorded criteria ``expect`` (a list of names from :func:`growth_verdict`)."""
+    recorded = table_from_dict(args["table"])
+    table = measure_table(list(recorded.dimensions), recorded.stable, recorded.step, recorded.starts, recorded.seed, recorded.cap)
+    same = table.gd == recorded.gd and table.pgd == recorded.pgd
+    verdict = growth_verdict(table)
+    passed = same and all(verdict[name] for name in args["expect"])
+    gd, pgd = table.fits()
+    return CheckResult(
+        "tube-escape-table", passed,
+        f"re-measured table {'equals' if same else 'DIFFERS FROM'} the record; GD: base {gd.base:.4g}/dim, R^2 exp {gd.r2_exponential:.4f} "
+        f"vs poly {gd.r2_polynomial:.4f}; PGD: exponent {pgd.exponent:.3g}, R^2 poly {pgd.r2_polynomial:.4f} vs exp "
+        f"{pgd.r2_exponential:.4f}; criteria {verdict} (expected {args['expect']})",
+    )
+
+
+@replayable("tube-escape-time")
+def check_escape_time(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Re-run GD (or PGD with ``noise_seed``) from the point on the certificate's tube and
+    compare the escape time with the recorded ``time`` (float64 GD is deterministic)."""
+    if not isinstance(landscape, Tube):
+        return CheckResult("tube-escape-time", False, "not a tube landscape")
+    noise = args.get("noise_seed")
+    time = int(escape_times(landscape, point[None], float(args["step"]), int(args["cap"]), None if noise is None else int(noise))[0])
+    passed = time == int(args["time"]) and time <= int(args["cap"])
+    return CheckResult("tube-escape-time", passed,
+                       f"{'PGD' if noise is not None else 'GD'} escape time {time} (recorded {int(args['time'])}), d = {landscape.n_params}")
+
+
+@replayable("tube-saddles")
+def check_tube_saddles(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """The chain z_0, ..., z_{d-1} are strict saddles of index 1 and z_d is the global minimum:
+    gradient 0 (within tolerance), Hessian eigenvalues (one batched autograd Hessian) with exactly
+    one below -tolerance at z_k, k < d, whose eigenvector decreases g at four step lengths, and
+    g(z_d) equal to the closed-form infimum."""
+    if not isinstance(landscape, Tube):
+        return CheckResult("tube-saddles", False, "not a tube landscape")
+    d = landscape.n_params
+    chain = torch.as_tensor(np.stack([landscape.chain(k) for k in range(d + 1)]), dtype=DTYPE)
+    scale = landscape.loss_scale()
+    gradient = float(Landscape.gradient(landscape, chain).norm(dim=1).max())
+    eigenvalues, vectors = torch.linalg.eigh(landscape.hessian(chain))
+    zero = tol.eigenvalue * float(eigenvalues.abs().max())
+    index = (eigenvalues < -zero).sum(1).numpy()
+    steps = torch.tensor([1e-3, 1e-2, 1e-1, 0.5], dtype=DTYPE)
+    drops = [landscape.loss(chain[k] + steps[:, None] * vectors[k, :, 0]) - landscape.loss(chain[k : k + 1]) for k in range(d)]
+    descends = all(bool((drop < -tol.descent * scale).all()) for drop in drops)
+    optimum = -scale  # loss_scale is d gamma c^2 / 2 = -inf g
+    at_minimum = abs(float(landscape.loss(chain[d:])[0]) - optimum) <= tol.loss * scale
+    passed = gradient <= tol.gradient * scale and bool((index[:d] == 1).all()) and index[d] == 0 and descends and at_minimum
+    return CheckResult(
+        "tube-saddles", passed,
+        f"max |grad| on the chain {gradient:.3g} (autograd); Hessian indices {index.tolist()}; min eigenvalue "
+        f"{float(eigenvalues[:, 0].min()):.4g}; descent along the negative eigenvectors {'confirmed' if descends else 'NOT confirmed'}; "
+        f"g(z_d) {'=' if at_minimum else '!='} {optimum:.6g}",
+    )
+
+
+@replayable("first-order-rate")
+def check_first_order_rate(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Replay GD with step ``step_factor``/L from the point (L, g* recomputed from the landscape)
+    and compare the first iteration K with ||grad|| <= ``eps`` against ``constant`` L (g_0 - g*)/eps^2:
+    ``expect`` is ``within`` (K <= bound) or ``exceeds`` (no such K <= floor(bound))."""
+    from landscape.oracles.optimum import optimum_of
+
+    lipschitz = smoothness_of(landscape)
+    optimum = optimum_of(landscape)
+    if optimum is None:
+        return CheckResult("first-order-rate", False, "no infimum (or lower bound) for this landscape")
+    eps, constant = float(args["eps"]), float(args["constant"])
+    step = float(args.get("step_factor", 1.0)) / lipschitz
+    start = np.asarray(point, dtype=np.float64)
+    initial = float(landscape.loss(torch.as_tensor(start, dtype=DTYPE)[None])[0])
+    bound = constant * lipschitz * (initial - optimum.value) / eps**2
+    horizon = math.floor(bound)
+    first = int(first_stationary(landscape, start, step, np.array([eps]), np.array([horizon]))[0])
+    passed = (first >= 0) if args["expect"] == "within" else (first < 0)
+    shown = f"first ||grad|| <= eps at k = {first}" if first >= 0 else f"||grad|| > eps at every k <= {horizon}"
+    return CheckResult(
+        "first-order-rate", passed,
+        f"L = {lipschitz:.6g}, g_0 - g* <= {initial - optimum.value:.6g}, eps = {eps:.3g}: bound {constant:g} L (g_0 - g*)/eps^2 "
+        f"= {bound:.6g}; {shown} (expected {args['expect']})",
+    )
+
+
+@replayable("gd-distance")
+def check_gd_distance(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Replay ``steps`` of GD with ``step`` from ``start`` (default: the point); ``expect``
+    ``approaches``: ||theta_T - target|| <= ``radius``; ``leaves``: ||theta_T - target|| >= ``radius``
+    (``target`` default: 0)."""
+    point = np.asarray(args.get("start", point), dtype=np.float64)
+    target = np.asarray(args.get("target", np.zeros_like(point)), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        final = gd_iterates(landscape, point, float(args["step"]), int(args["steps"]))[-1, 0]
+    distance = float(np.linalg.norm(final - target)) if np.all(np.isfinite(final)) else math.inf
+    radius = float(args["radius"])
+    passed = distance <= radius if args["expect"] == "approaches" else distance >= radius
+    return CheckResult(
+        "gd-distance", passed,
+        f"GD step {float(args['step']):.6g}, {int(args['steps'])} steps: ||theta_T - target|| = {distance:.6g} "
+        f"(start {float(np.linalg.norm(point - target)):.6g}; expected {args['expect']} radius {radius:.3g})",
+    )
+
+
+@replayable("quadratic-modes")
+def check_quadratic_modes(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """Exact (rational arithmetic on the stored floats) for a *diagonal* quadratic with b = 0:
+    GD theta_k = diag(1 - step h_i)^k theta_0, so theta_k -> 0 iff |1 - step h_i| < 1 for every i
+    with theta_0,i != 0 (``expect`` = ``converges``); some such i with |1 - step h_i| > 1 makes
+    |theta_k,i| -> infinity (``expect`` = ``diverges``)."""
+    if not isinstance(landscape, Quadratic) or np.any(landscape.linear != 0):
+        return CheckResult("quadratic-modes", False, "needs a quadratic family with b = 0")
+    matrix = landscape.matrix
+    if np.count_nonzero(matrix - np.diag(np.diag(matrix))):
+        return CheckResult("quadratic-modes", False, "H is not exactly diagonal")
+    step = Fraction(float(args["step"]))
+    factors = [abs(1 - step * Fraction(float(h))) for h in np.diag(matrix)]
+    active = [i for i, v in enumerate(point) if v != 0.0]
+    contracting = all(factors[i] < 1 for i in active)
+    growing = [i for i in active if factors[i] > 1]
+    passed = contracting if args["expect"] == "converges" else bool(growing)
+    detail = ", ".join(f"|1 - step h_{i}| = {float(factors[i]):.6g}" for i in active)
+    return CheckResult("quadratic-modes", passed, f"exact: active coordinates {active}: {detail} (expected {args['expect']})")

@@ -24,7 +24,7 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.theorems.budget import BUDGETS
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.landscapes.base import DTYPE, Landscape, loss_at
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
@@ -39,6 +39,8 @@ from landscape.theorems.factorisation import theory_points as mf_theory_points
 from landscape.theorems.factorisation import zero_column
 from landscape.theorems.homogeneous_paths import expose_zero_columns, rescale_and_escape
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+POSITION = 120  # place in the catalogue (landscape.theorems.catalogue)
 
 QUICK = BUDGETS["quick"]
 GAP_RTOL = 1e-8  # F - D(Q) below this x loss scale counts as a certified global minimum
@@ -76,7 +78,7 @@ def relu_instances(
 
 
 
-@check("lower-point")
+@replayable("lower-point")
 def check_lower_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Another point ``other`` of the same landscape has F lower by more than ``margin``."""
     other = np.asarray(args["other"], dtype=np.float64)
@@ -85,7 +87,7 @@ def check_lower_point(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
     return CheckResult("lower-point", passed, f"F(point) = {here:.12g}, F(other) = {there:.12g}, margin {float(args['margin']):.3g}")
 
 
-@check("relu-escape")
+@replayable("relu-escape")
 def check_relu_escape(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Adding one unit sqrt(eps)(w*, u*) from the exact polar solution lowers F for every eps: the point
     is not a global minimum of (1.46) over all widths r."""
@@ -167,7 +169,7 @@ def frobenius_convex_optimum(y: np.ndarray, lam: float) -> float:
     return 0.5 * norm**2 if norm <= lam else lam * norm - 0.5 * lam**2
 
 
-@check("frobenius-gap")
+@replayable("frobenius-gap")
 def check_frobenius_gap(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """F at the point exceeds min_Z 1/2||Y - Z||^2 + lambda ||Z||_F by at least ``at_least``."""
     if not isinstance(landscape, MatrixFactorisation):

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from scipy.linalg import expm, logm
 
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.factorisation import MatrixFactorisation, polar_solution, residual_at
 from landscape.landscapes.base import DTYPE, Landscape, loss_at
@@ -148,7 +148,7 @@ def rescale_and_escape(landscape: MatrixFactorisation, point: np.ndarray, source
     return path
 
 
-@check("escape-segment-rises")
+@replayable("escape-segment-rises")
 def check_escape_segment_rises(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """At ``point`` (a first-order point of matrix factorisation), exposing the zero columns by
     rotation and putting the top pair of Y (``source='data'``) or of Y - UV^T into one of them gives

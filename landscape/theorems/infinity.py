@@ -26,6 +26,8 @@ from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+POSITION = 50  # place in the catalogue (landscape.theorems.catalogue)
+
 
 @dataclass(frozen=True, slots=True)
 class ChainInstance:

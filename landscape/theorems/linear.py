@@ -24,6 +24,8 @@ from landscape.theorems.common import certified, certify, survey, with_provenanc
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import MINIMA, NON_MINIMA, unexercised
 
+POSITION = 10  # place in the catalogue (landscape.theorems.catalogue)
+
 
 @dataclass(frozen=True, slots=True)
 class LinearInstance:
@@ -166,7 +168,7 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
                 )
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
                 return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
-            from landscape.certificates.certificate import run_check
+            from landscape.certificates.registry import run_check
 
             verdict = run_check(curvature, landscape, point, context.tolerances)
             if not verdict.passed:

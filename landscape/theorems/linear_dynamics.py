@@ -26,13 +26,15 @@ from hypothesis import strategies as st
 from typing import Any
 
 from landscape.theorems.budget import BUDGETS
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.dynamics import gd_trajectory, rate_violation
 from landscape.landscapes.base import DeepLinear, Landscape
 from landscape.oracles.linear_trajectories import hessian_top_eigenvalue
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+POSITION = 100  # place in the catalogue (landscape.theorems.catalogue)
 
 
 
@@ -213,7 +215,7 @@ def linear_rate_check(theorem_id: str, violate: str = "none"):
     return check
 
 
-@check("step-below-edge")
+@replayable("step-below-edge")
 def check_step_below_edge(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The step is below the stability edge 2/lambda_max(H(point)): a failure is not divergence."""
     if not isinstance(landscape, DeepLinear):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from landscape.generators.architectures import architectures, one_hidden_layer
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.theorems.budget import BUDGETS
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.critical import theory_points
@@ -25,6 +25,8 @@ from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.linear import LinearInstance, linear_instances
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+POSITION = 80  # place in the catalogue (landscape.theorems.catalogue)
 
 QUICK = BUDGETS["quick"]
 # An identity that holds exactly is "violated" when its residual exceeds VIOLATION_RTOL times the
@@ -85,7 +87,7 @@ def _is_critical(landscape: Landscape, point: np.ndarray, tol: Tolerances) -> tu
     return norm <= tol.gradient * scale, norm
 
 
-@check("lemma-1-1")
+@replayable("lemma-1-1")
 def check_lemma(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The point is critical and identity ``identity`` of 003 Lemma 1.1 is violated there."""
     if not isinstance(landscape, DeepLinear) or landscape.depth != 2:
@@ -191,7 +193,7 @@ def step_for(landscape: DeepLinear, point: np.ndarray) -> float | None:
     return STEP_FRACTION / top if top > 0 else None
 
 
-@check("balancedness-trajectory")
+@replayable("balancedness-trajectory")
 def check_balancedness_trajectory(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """GD from ``point`` (step ``eta``, ``steps`` steps, autograd gradients) breaks the drift bound
     ||D_j(t) - D_j(0)|| <= eta^2 sum_{s<t} (|G_{j+1}|^2 + |G_j|^2) for layer pair ``layer``."""

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from landscape.generators.architectures import architectures
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
@@ -34,6 +34,8 @@ from landscape.theorems.common import SEARCHED, Survey, certified, certify, surv
 from landscape.theorems.linear import LinearInstance, linear_instances
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import NON_MINIMA
+
+POSITION = 90  # place in the catalogue (landscape.theorems.catalogue)
 
 # rank decisions: full when sigma_min > FULL_RTOL sigma_max; deficient when sigma_min <= ZERO_RTOL
 # sigma_max (or the matrix is 0); in between the point is skipped as numerically ambiguous.
@@ -88,7 +90,7 @@ def end_to_end(landscape: DeepLinear, point: np.ndarray) -> tuple[np.ndarray, fl
     return product_of(layers, landscape.widths[0]), max(float(np.prod([np.linalg.norm(w, 2) for w in layers])), natural)
 
 
-@check("matrix-rank")
+@replayable("matrix-rank")
 def check_matrix_rank(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The rank status of the end-to-end product (``of='product'``, target min(d_0, d_L)) or of the
     middle product W_{L-1}..W_2 (``of='middle'``, target the minimal hidden width) is ``expect``."""

@@ -57,6 +57,8 @@ from landscape.theorems.modifications_checks import (
     scaling_path_figures,
 )
 
+POSITION = 140  # place in the catalogue (landscape.theorems.catalogue)
+
 FEATURE_ACTIVATIONS = ("tanh", "sigmoid", "softplus", "asinh", "exp")
 
 

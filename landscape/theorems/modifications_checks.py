@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape
 from landscape.landscapes.mlp import MLP
@@ -94,7 +94,7 @@ def _matrix(landscape: MLP, point: np.ndarray, which: str) -> np.ndarray:
     return landscape.output_jacobian(theta)[0].numpy()
 
 
-@check("full-rank-residual-bound")
+@replayable("full-rank-residual-bound")
 def _check_rank_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """``which`` (features Z or Jacobian G) has certified full column rank n, yet the loss exceeds
     (n/4) ||grad||^2 / sigma_min^2: the recorded point contradicts the bound."""
@@ -112,7 +112,7 @@ def _check_rank_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, 
     )
 
 
-@check("rank-deficient-critical")
+@replayable("rank-deficient-critical")
 def _check_rank_deficient(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """A critical point (|grad| <= tolerance) with loss >= ``loss_at_least`` whose ``which``
     matrix has rank < n (its recorded rank or less)."""
@@ -134,7 +134,7 @@ def _check_rank_deficient(landscape: Landscape, point: np.ndarray, tol: Toleranc
     )
 
 
-@check("exp-neuron-active-critical")
+@replayable("exp-neuron-active-critical")
 def _check_active_neuron(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """A critical point of the exponential-neuron loss at which |a| >= ``a_at_least``."""
     from landscape.landscapes.modified_nets import ExponentialNeuronNet
@@ -181,7 +181,7 @@ def scaling_path_figures(landscape: MLP, point: np.ndarray, coordinates: list[in
             "losses": losses, "norms": np.linalg.norm(points, axis=1), "outputs_scale": float(np.abs(outputs[0]).max())}
 
 
-@check("scaling-path-decrease")
+@replayable("scaling-path-decrease")
 def _check_scaling_path(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     r"""Along theta(c) (``coordinates`` times c, c >= 1) the outputs are c^k f_i and the penalty is
     constant, so with margins m_i = y_i f_i > 0 the logistic loss has
@@ -207,7 +207,7 @@ def _check_scaling_path(landscape: Landscape, point: np.ndarray, tol: Tolerances
     )
 
 
-@check("sphere-below-cubic-bound")
+@replayable("sphere-below-cubic-bound")
 def _check_sphere_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """F(point) < c |point|^3, contradicting the coercivity bound of the cubic regulariser."""
     from landscape.landscapes.modified_nets import CubicReQUNet

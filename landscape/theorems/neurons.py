@@ -18,7 +18,7 @@ import sympy
 from hypothesis import strategies as st
 
 from landscape.oracles.activation_zeros import Zero, predicts_bad_minimum, side_sign, zeros
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.landscapes.base import Landscape, loss_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
@@ -26,6 +26,8 @@ from landscape.landscapes.networks import ACTIVATIONS, T, SingleNeuron, activati
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+
+POSITION = 40  # place in the catalogue (landscape.theorems.catalogue)
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,7 +120,7 @@ def predicted_point(landscape: SingleNeuron, zero: Zero) -> np.ndarray:
     return np.array([float(zero.location) / landscape.x, v0])
 
 
-@check("single-neuron-sign-argument")
+@replayable("single-neuron-sign-argument")
 def _check_sign_argument(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Exact: phi(w_0 x) = 0 and v * phi(wx) * y <= 0 near (w_0, v_0), so F >= y^2 = F(point)."""
     if not isinstance(landscape, SingleNeuron) or point[1] == 0.0:
@@ -292,7 +294,7 @@ def pt_instances() -> st.SearchStrategy[PTInstance]:
     return st.builds(PTInstance, st.sampled_from([1.0, 0.5, 2.0, 3.0]), st.sampled_from([0.25, 0.5, 0.125, 1.0 / 16]))
 
 
-@check("property-pt-path")
+@replayable("property-pt-path")
 def _check_property_pt(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """Exact: for each eps, from (w_0 + eps, v_0) the segment v: v_0 -> -y/phi(w_0 + eps) (w fixed)
     has F strictly decreasing (dF/ds < 0 on [0, 1)) and F = 0 = inf F at its end."""
@@ -344,7 +346,7 @@ def pt_check(theorem_id: str, with_perturbation: bool = True):  # type: ignore[n
         eps = [instance.eps / 2**k for k in range(4)]
         cert.checks.append({"name": "property-pt-path", "args": {"eps": eps}})
         cert.claim = claim + f"; Property PT: perturbations eps = {eps[0]:.3g} .. {eps[-1]:.3g} start strictly decreasing paths to F = 0"
-        from landscape.certificates.certificate import replay_data
+        from landscape.certificates.replay import replay_data
 
         if not replay_data(cert.to_json()).passed:
             return Evidence(Outcome.INCONCLUSIVE, "Property PT path check failed", None, counts)

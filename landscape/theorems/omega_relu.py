@@ -19,7 +19,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from landscape.landscapes.builders import spec_of
-from landscape.certificates.certificate import Certificate, CheckResult, check, replay_data
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.registry import CheckResult, replayable
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import Landscape
 from landscape.landscapes.relu import ReluWeightDecay
@@ -149,7 +151,7 @@ def replayed_bounds(x: np.ndarray, record: dict[str, Any]) -> Bounds:
     return bounds
 
 
-@check("omega-relu-relation")
+@replayable("omega-relu-relation")
 def check_omega_relu_relation(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The brackets re-derived from the recorded duals and factorisations contradict ``relation``
     (``expect`` = "violated") or are consistent with it ("consistent")."""
@@ -166,7 +168,7 @@ def check_omega_relu_relation(landscape: Landscape, point: np.ndarray, tol: Tole
     return CheckResult("omega-relu-relation", passed, f"{relation}: {text}; margin {margin:.3g} vs allowed {limit:.2g}")
 
 
-@check("relu-factorisation")
+@replayable("relu-factorisation")
 def check_relu_factorisation(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """phi(point) reproduces Y (the landscape's outputs) and Theta(point) is at most ``theta``."""
     if not isinstance(landscape, ReluWeightDecay):

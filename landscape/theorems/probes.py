@@ -48,6 +48,8 @@ from landscape.landscapes.mlp import MLP
 from landscape.searching.critical_points import descend
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+POSITION = 160  # place in the catalogue (landscape.theorems.catalogue)
+
 SEGMENT_POINTS = 201  # grid of t on every segment and curve
 MONOTONE_TOLERANCE = 1e-9  # a rise up to this x loss scale is rounding, not a bump (float64 losses)
 CONVERGED_GRADIENT = 1e-3  # a run has converged when ||grad F|| <= this x loss scale

@@ -42,6 +42,8 @@ from landscape.searching.critical_points import MAX_CHUNK_STARTS, descend_in_chu
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+POSITION = 60  # place in the catalogue (landscape.theorems.catalogue)
+
 SPURIOUS_GAP = 1e-4  # relative to the loss at W = 0: below it a run counts as (near) global
 RESTART_FACTOR = {"quick": 3}  # starts per size = factor x budget.restarts (96 on quick, 256 on standard)
 MIN_STEPS = 1500  # GD steps at least (Safran-Shamir's runs need ~10^3 steps to settle)

@@ -43,6 +43,8 @@ from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_evidence, symmetric_instances
 
+POSITION = 30  # place in the catalogue (landscape.theorems.catalogue)
+
 @dataclass(frozen=True, slots=True)
 class SigmoidInstance:
     """Inputs X (d x n, as nested tuples) and the hidden width p."""

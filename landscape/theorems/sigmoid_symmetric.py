@@ -33,7 +33,9 @@ import sympy
 from hypothesis import strategies as st
 
 from landscape.landscapes.builders import spec_of
-from landscape.certificates.certificate import Certificate, CheckResult, check, replay_data
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.registry import CheckResult, replayable
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import Landscape, loss_at
 from landscape.landscapes.networks import SigmoidNet
@@ -86,7 +88,7 @@ def lemma_hypotheses(landscape: Landscape) -> tuple[bool, str]:
     return bool(identity and symmetric and landscape.width >= 2), detail
 
 
-@check("symmetric-sigmoid-reduction")
+@replayable("symmetric-sigmoid-reduction")
 def _check_reduction(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The lemma's hypotheses (exact), and F(point) = q(m) (float64): every local minimum is global."""
     holds, detail = lemma_hypotheses(landscape)

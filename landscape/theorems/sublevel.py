@@ -35,6 +35,8 @@ from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Th
 from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
 from landscape.theorems.multilinear import MultilinearInstance, multilinear_instances, no_spurious_valley_check
 
+POSITION = 110  # place in the catalogue (landscape.theorems.catalogue)
+
 # u = max(F(a), F(b)) + LEVEL_SLACK x (max(F(0), F(a), F(b)) - F*): a thin sublevel set around the points.
 LEVEL_SLACK = 0.05
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape.certificates.certificate import CheckResult, check
+from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
 from landscape.oracles.optimum import sigma_eigen
@@ -72,7 +72,7 @@ def orientation_separates(landscape: DeepLinear, a: np.ndarray, b: np.ndarray, l
     return layer
 
 
-@check("orientation-separation")
+@replayable("orientation-separation")
 def check_orientation_separation(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """The point and ``other`` lie in {F <= level}, level < F*_{k-1}, and det W_j of the square
     bottleneck layer j has opposite signs at them: different components of the sublevel set."""

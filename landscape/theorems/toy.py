@@ -19,6 +19,8 @@ from landscape.oracles.symbolic import SymbolicLandscape
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
+POSITION = 20  # place in the catalogue (landscape.theorems.catalogue)
+
 
 @dataclass(frozen=True, slots=True)
 class ToyInstance:

@@ -54,6 +54,8 @@ from landscape.theorems.wide_plateaus import (
     redundant_minimum_check,
 )
 
+POSITION = 130  # place in the catalogue (landscape.theorems.catalogue)
+
 QUICK_STARTS = 4  # search starts per instance at most (the property's cost is the classification)
 NEAR_GLOBAL = 1e-9  # loss <= this x loss scale counts as a global minimum (squared loss: optimum 0)
 LOWER_FRACTION = 0.5  # a logistic path must end below this fraction of the start's loss

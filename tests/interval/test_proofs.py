@@ -8,7 +8,8 @@ import pytest
 from landscape.certificates.interval import rigour_for
 from landscape.oracles.interval.proofs import NotCritical, prove
 from landscape.landscapes.builders import spec_of
-from landscape.certificates.certificate import Certificate, replay_data
+from landscape.certificates.certificate import Certificate
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass
 from landscape.landscapes.base import DeepLinear
 from landscape.landscapes.mlp import MLP

@@ -6,7 +6,7 @@ import numpy as np
 
 from landscape.theorems.budget import budget_named
 from landscape.oracles.interval.snapping import snap_to_exact_critical
-from landscape.certificates.certificate import replay_data
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.landscapes.base import DeepLinear
 from landscape.oracles.optimum import optimum_of

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import loss_at
 from landscape.oracles.minimum_certificate import better_point_check, strict_minimum_radius

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DeepLinear
 from landscape.oracles.paths import find_path, polynomial_maximum, separating_coordinate

@@ -19,7 +19,7 @@ import pytest
 from landscape.theorems.budget import Budget
 from landscape.reports.records import append_record, read_records
 from landscape.engine.runner import verify
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 
 # A real run, kept small: a theorem that holds (with search candidates), a witnessed one
 # (degenerate saddle certificate) and a falsified variant (refuted, counterexample).

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from landscape.certificates.certificate import replay
+from landscape.certificates.replay import replay
 from landscape.reports.html import render_report
 
 HOSTILE = "<script>alert('x')</script>"

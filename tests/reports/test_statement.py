@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from landscape.reports.statement import render_inline, render_statement, tex_to_html
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 
 
 def test_tex_becomes_mathml_and_prose_stays_prose():

@@ -8,7 +8,7 @@ import torch
 
 from landscape.errors import InvalidArgument
 from landscape.generators.matrices import factorisation_problem
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.factorisation import (
     MatrixFactorisation,

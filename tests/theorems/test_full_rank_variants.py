@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from landscape.theorems.budget import budget_named
-from landscape.certificates.certificate import replay_data
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.mlp import MLP
 from landscape.theorems.full_rank_variants import quadratic_residual, square_rank_check
 from landscape.theorems.model import Context, Outcome

@@ -12,17 +12,15 @@ import torch
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import DTYPE, Landscape
 from landscape.oracles.optimum import optimum_of
+from landscape.theorems.gd_dynamics import check_first_order_rate, check_quadratic_modes, check_tube_saddles
 from landscape.landscapes.smooth import (
     Quadratic,
     RidgeLogistic,
     Sawtooth,
-    check_first_order_rate,
-    check_quadratic_modes,
     first_stationary,
 )
 from landscape.landscapes.tube import (
     Tube,
-    check_tube_saddles,
     escape_times,
     growth_fit,
     growth_verdict,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.dynamics import fitted_rate, gd_trajectory, rate_violation
 from landscape.theorems.linear_dynamics import TargetInstance, _planted_target, balanced_layers

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from landscape.generators.data import regression_data
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.critical import subset_critical_point
 from landscape.landscapes.base import DeepLinear

@@ -26,7 +26,7 @@ def test_bottleneck_chain_paths_reach_both_branches_of_minima() -> None:
 
 def test_orientation_certificate_separates_a_2x2_bottleneck_and_never_applies_to_wide_nets():
     from landscape.generators.data import regression_data
-    from landscape.certificates.certificate import run_check
+    from landscape.certificates.registry import run_check
     from landscape.oracles.classify import Tolerances
     from landscape.landscapes.base import DeepLinear
     from landscape.oracles.optimum import optimum_of

@@ -10,7 +10,8 @@ import pytest
 
 from landscape.theorems.budget import budget_named
 from landscape.errors import InvalidArgument
-from landscape.certificates.certificate import replay_data, run_check
+from landscape.certificates.registry import run_check
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.relu import ReluWeightDecay, relu_polar
 from landscape.oracles.relu_gauge import (
@@ -20,7 +21,7 @@ from landscape.oracles.relu_gauge import (
     gauge_bracket,
     weights,
 )
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.omega_relu import (
     ReluOmegaInstance,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from landscape.theorems.budget import budget_named
-from landscape.certificates.certificate import replay_data
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.networks import SigmoidNet
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.sigmoid import _not_symmetric, _symmetric_check

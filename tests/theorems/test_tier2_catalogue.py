@@ -6,7 +6,7 @@ import pytest
 
 from landscape.errors import InvalidArgument
 from landscape.generators.matrices import factorisation_problem, factorisation_problems
-from landscape.theorems import REGISTRY
+from landscape.theorems.catalogue import REGISTRY
 
 TIER_TWO = {
     "one-hidden-critical-point-equations": "holds",

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from landscape.errors import InvalidArgument
-from landscape.certificates.certificate import run_check
+from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.landscapes.base import losses_at
 from landscape.oracles.minimum_certificate import strict_minimum_radius

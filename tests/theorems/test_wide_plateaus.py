@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.certificates.certificate import replay_data, run_check
+from landscape.certificates.registry import run_check
+from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.duplicate_neurons import mlp_duplicate_neuron_minimum
 from landscape.oracles.flat_paths import build_flat_path, check_flat_path
