@@ -14,8 +14,8 @@ crashed worker loses only the test it was running, and the report names it); the
 appends them to ``DIR/results.jsonl``, never truncating it, and renders the report from every
 record there.  All writes hold ``DIR/results.jsonl.lock``, so sessions may share a folder.
 Every module-level ``Theorem`` of a collected file (``pytest my_claim.py``) is a test item of its
-own (see :mod:`landscape.testing`); its certificates go to ``--landscape-certificates``.
-Heavy imports (torch) happen only when a fixture or a theorem asks for them.
+own (:class:`TheoremItem`, at the end of this module); its certificates go to
+``--landscape-certificates``.  Heavy imports (torch) happen only when a fixture or a theorem asks for them.
 
 ``--landscape-scheduler ADDRESS`` (or ``local:N``) submits every collected theorem to a Dask
 cluster once collection ends (see :mod:`landscape.engine.cluster`); each test then takes its theorem's
@@ -25,6 +25,7 @@ as in-process) and the summary says how many ran as tasks.  It replaces ``-n``, 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import uuid
@@ -34,6 +35,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from landscape.errors import LandscapeError, TheoremViolation
 
 PROFILE_ENV = "LANDSCAPE_PROFILE"
 PROFILE_BUDGETS = {"dev": "quick", "ci": "quick", "thorough": "thorough"}
@@ -148,8 +151,6 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any) 
     kind = type(obj)
     if kind.__name__ != "Theorem" or kind.__module__ != "landscape.theorems.model":
         return None
-    from landscape.testing import theorem_items
-
     return theorem_items(collector, name, obj)
 
 
@@ -282,7 +283,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _merge_and_render(folder: Path, session: str) -> list[str]:
     """Append this session's files to ``folder/results.jsonl`` and render the report of every
     record there; lines for the summary."""
-    from landscape.errors import LandscapeError
     from landscape.reports import write_report
     from landscape.reports.records import merge_files, read_records
 
@@ -334,7 +334,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if config.getoption("numprocesses", default=None):
         raise pytest.UsageError(f"{SCHEDULER_OPTION} and -n both spread the tests; use one of them")
     from landscape.engine.cluster import Cluster, Prefetch, ShippedFile, theorems_of_items
-    from landscape.errors import LandscapeError
 
     try:
         cluster = Cluster(address).open()
@@ -384,3 +383,57 @@ def verifier(config: pytest.Config) -> Callable[..., Any]:
 def landscape_verify(pytestconfig: pytest.Config) -> Callable[..., Any]:
     """See :func:`verifier`."""
     return verifier(pytestconfig)
+
+
+# ----------------------------------------------------------------------------------------
+# Theorems as pytest items
+
+RECORD_PROPERTY = "landscape_record"
+
+
+class TheoremItem(pytest.Item):
+    """One theorem of a user's file, verified as a test."""
+
+    def __init__(self, *, theorem: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.theorem = theorem
+        self.add_marker(pytest.mark.theorem(theorem.id))
+
+    def runtest(self) -> None:
+        from landscape.theorems.registry import Registry
+
+        Registry().register(self.theorem)  # a malformed id fails here, in one line
+        budget, seed = selected_budget(self.config), int(self.config.getoption("landscape_seed"))
+        result = verifier(self.config)(
+            self.theorem, budget, seed, certificates=certificate_folder(self.config), power=selected_power(self.config)
+        )
+        record_result(self.config, result)
+        self.user_properties.append((RECORD_PROPERTY, json.loads(json.dumps(result.as_record()))))  # plain JSON travels between xdist workers
+        if not result.matches:
+            expected = "refuted" if self.theorem.is_variant else self.theorem.expectation.value
+            raise TheoremViolation(self.theorem.id, expected, result.verdict.value, self._detail(result.message, result.certificate_path, budget.name, seed))
+
+    def _detail(self, message: str, certificate: str | None, budget: str, seed: int) -> str:
+        lines = [message]
+        if certificate:
+            lines.append(f"  certificate: {certificate}  (re-check: landscape replay {certificate})")
+        lines.append(f"  reproduce: pytest {self.nodeid} --landscape-seed {seed} --landscape-budget {budget.split('+')[0]}")
+        lines.append(f"         or: landscape verify --file {self.path} {self.theorem.id} --seed {seed} --budget {budget.split('+')[0]}")
+        return "\n".join(lines)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, (TheoremViolation, LandscapeError)):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"theorem {self.theorem.id}"
+
+
+def theorem_items(collector: pytest.Collector, name: str, theorem: Any) -> TheoremItem | None:
+    """The item for a module-level theorem, unless private or imported from the catalogue."""
+    from landscape.theorems.catalogue import REGISTRY
+
+    if name.startswith("_") or any(theorem is known for known in REGISTRY):
+        return None
+    return TheoremItem.from_parent(collector, name=theorem.id, theorem=theorem)

@@ -145,7 +145,7 @@ def test_catalogue_certificates_replay_without_any_user_code(certificate_file, m
     def refuse(path):
         raise AssertionError(f"replay imported {path}")
 
-    monkeypatch.setattr("landscape.engine.files.import_file", refuse)
+    monkeypatch.setattr("landscape.landscapes.builders.import_file", refuse)
     assert replay(certificate_file).passed
 
 
@@ -162,7 +162,7 @@ def test_the_report_imports_nothing_a_record_names(fresh, tmp_path, monkeypatch)
     def refuse(path):
         raise AssertionError(f"the report imported {path}")
 
-    monkeypatch.setattr("landscape.engine.files.import_file", refuse)
+    monkeypatch.setattr("landscape.landscapes.builders.import_file", refuse)
     assert main(["report", str(results), "--out", str(tmp_path / "report")], out=io.StringIO()) == 0
     page = next((tmp_path / "report").glob("theorem-wrong-claim*.html")).read_text()
     assert "a report runs no code" in page and not ran(code)

@@ -168,7 +168,7 @@ def test_the_tutorial_variant_is_refuted_without_its_special_points(tmp_path):
     import re
     from pathlib import Path
 
-    from landscape.engine.files import import_file
+    from landscape.usercode import import_file
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "tutorial.md").read_text()
     (tmp_path / "tutorial_claim.py").write_text("\n\n".join(re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)))

@@ -19,6 +19,8 @@ import numpy as np
 from flint import arb, arb_mat
 
 from landscape.oracles.interval.proofs import prove
+from landscape.landscapes.mlp import MLP
+from landscape.landscapes.networks import SigmoidNet, SingleNeuron
 
 SCALAR_OPERATIONS = 4000
 MATRIX_SIZE = 24  # mpmath's iv product is pure Python: 64 x 64 takes seconds, this keeps the bench short
@@ -54,9 +56,6 @@ def backend_speedup() -> dict[str, float]:
 
 
 def proof_seconds() -> dict[str, float]:
-    from landscape.landscapes.mlp import MLP
-    from landscape.landscapes.networks import SigmoidNet, SingleNeuron
-
     narrow = MLP((1, 1, 1), "tilted-sine", [[0.0, 0.25]], [[-0.5707963267948966, 2.5707963267948966]])
     sigmoid = SigmoidNet(3, [[0.0, 0.5, 1.0]], [0.7037835935850543, -0.15132531284751627, 1.3382028436600266])
     neuron = SingleNeuron("negative-shifted-square", 1.0, 1.0)

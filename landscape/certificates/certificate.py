@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from landscape import version
+from landscape.version import __version__
 from landscape.certificates import checks, interval  # noqa: F401  every check a certificate can name without a family module
 from landscape.certificates.registry import FLOAT64_NOTE, module_of
 from landscape.errors import CertificateError, InvalidArgument
@@ -114,7 +114,7 @@ def versions() -> dict[str, str]:
     import sympy
 
     return {
-        "landscape-theorems": version.__version__,
+        "landscape-theorems": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,

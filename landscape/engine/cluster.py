@@ -47,6 +47,10 @@ from landscape.errors import InvalidArgument, LandscapeError
 from landscape.certificates.certificate import Certificate, SCHEMA
 from landscape.engine.results import Coverage, VerificationResult, Verdict
 from landscape.theorems.model import Expectation, Theorem
+from landscape.certificates.certificate import versions
+from landscape.engine.runner import describe_exception, verify
+from landscape.theorems.catalogue import REGISTRY
+from landscape.engine.files import theorems_in
 
 LOCAL_PREFIX = "local:"
 CONNECT_TIMEOUT_SECONDS = 5  # a live scheduler answers in milliseconds; 5 s allows a slow network and still fails fast
@@ -175,8 +179,6 @@ def check_worker_versions(client: Any) -> None:
     """Every worker connected now runs the client's versions of the project and its numerical
     libraries (another torch or Hypothesis could change a verdict); a worker that lacks the project
     or differs is refused in one line.  Workers that join later are not checked."""
-    from landscape.certificates.certificate import versions
-
     ours = versions()
     try:
         theirs = client.run(versions)
@@ -201,8 +203,6 @@ def verify_task(
     """Verify one theorem on a worker and return ``{"record": ..., "certificate": ...}`` as JSON
     text (the certificate as its dict, or null).  Input the harness refuses is returned under
     :data:`REFUSED`; anything else a task raises outside the property, under :data:`FAILED`."""
-    from landscape.engine.runner import describe_exception, verify
-
     try:
         import torch
 
@@ -259,9 +259,6 @@ def _worker_name() -> str:
 
 
 def _theorem_on_worker(theorem_id: str, file: dict[str, Any] | None) -> Theorem:
-    from landscape.theorems.catalogue import REGISTRY
-    from landscape.engine.files import theorems_in
-
     if file is None:
         return REGISTRY.get(theorem_id)
     for theorem in theorems_in(materialised_file(file)):
@@ -383,15 +380,13 @@ def _collect(
     if future.status == "cancelled":
         raise LandscapeError(f"the Dask scheduler dropped the task of {theorem.id} (was the scheduler lost?); every finished record was kept")
     if future.status == "error":
-        from landscape.engine.runner import describe_exception
-
         exc = future.exception()
         return error_result(theorem, budget, seed, device, f"the task failed on the cluster: {describe_exception(exc)}", waited)
     return result_from_payload(theorem, future.result(), budget, seed, device, certificates)
 
 
 def theorems_of_items(items: Iterable[Any]) -> list[Theorem]:
-    """The theorems that pytest items verify: a :class:`~landscape.testing.TheoremItem`'s, or a
+    """The theorems that pytest items verify: a :class:`~landscape.pytest_plugin.TheoremItem`'s, or a
     test parametrised by a ``Theorem`` (the catalogue's ``theorem``/``variant``), each once."""
     found: dict[str, Theorem] = {}
     for item in items:

@@ -14,6 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from landscape.errors import InvalidArgument
+from landscape.landscapes.factorisation import MatrixFactorisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +27,7 @@ class FactorisationProblem:
     above: int
     seed: int
 
-    def landscape(self):  # -> MatrixFactorisation (import kept lazy: generators stay light)
-        from landscape.landscapes.factorisation import MatrixFactorisation
-
+    def landscape(self) -> MatrixFactorisation:
         return MatrixFactorisation(self.y, self.lam, self.width)
 
     @property

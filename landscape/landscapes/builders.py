@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from landscape.errors import DataError, InvalidArgument, LandscapeError
+from landscape.usercode import already_imported, import_file
 from landscape.landscapes.base import Landscape, register_family
 
 FAMILY = "user"
@@ -304,8 +305,6 @@ def rebuild(spec: dict[str, Any]) -> Landscape:
 
 def _permitted_module(path: Path, name: str) -> Any:
     """The module of ``path``: already imported, or imported now if the user allowed it."""
-    from landscape.engine.files import already_imported, import_file
-
     permission = _PERMISSION.get()
     loaded = already_imported(path.resolve()) if permission.imported else None
     if loaded is not None:

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock, Timeout
 
 from landscape.errors import DataError, InvalidArgument
+from landscape.certificates.certificate import versions
 
 if TYPE_CHECKING:  # reading records must not import torch: a bad file fails fast
     from landscape.engine.results import VerificationResult
@@ -61,8 +62,6 @@ LOCK_TIMEOUT_SECONDS = 600.0
 
 def environment() -> dict[str, Any]:
     """Library versions and platform of the process writing the record."""
-    from landscape.certificates.certificate import versions
-
     return {"versions": versions(), "platform": platform.platform()}
 
 

@@ -19,6 +19,7 @@ import torch
 
 from landscape.errors import LandscapeError
 from landscape.landscapes.builders import CodePermission, allowing_code, user_code
+from landscape.landscapes.base import DTYPE, landscape_from_spec
 
 MAX_HESSIAN_PARAMS = 400  # full Hessians are formed at report time only up to this size
 LINE_POINTS = 121
@@ -87,9 +88,6 @@ def surroundings(certificate: dict[str, Any], seed: int = 0) -> Surroundings:
 
 
 def _surroundings(certificate: dict[str, Any], seed: int) -> Surroundings:
-    import landscape.theorems  # noqa: F401  (registers every family's landscape)
-    from landscape.landscapes.base import DTYPE, landscape_from_spec
-
     surface = landscape_from_spec(certificate["landscape"])
     point = np.asarray(certificate["point"], dtype=np.float64)
     if point.shape != (surface.n_params,):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from landscape.reports.statement import render_inline, render_statement
+from landscape.theorems.catalogue import REGISTRY
 
 if TYPE_CHECKING:
     from landscape.reports.figures import Figure
@@ -144,8 +145,6 @@ def _unique_slugs(views: list[TheoremView]) -> None:
 
 
 def _registry_order() -> dict[str, int]:
-    from landscape.theorems.catalogue import REGISTRY
-
     return {theorem.id: index for index, theorem in enumerate(REGISTRY)}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from landscape.errors import InvalidArgument
+from landscape.oracles.symbolic import SymbolicLandscape
 
 SNAP_RELATIVE = 1e-6  # coordinates this small (relative) are read as exact zeros; the exact gradient decides
 
@@ -23,8 +24,6 @@ SNAP_RELATIVE = 1e-6  # coordinates this small (relative) are read as exact zero
 def snap_to_exact_critical(landscape: object, point: np.ndarray) -> tuple[np.ndarray, float] | None:
     """(snapped point, sup-norm distance moved), or ``None`` when the snapped point is not exactly
     critical, nothing was snapped, or the family has no exact symbolic form."""
-    from landscape.oracles.symbolic import SymbolicLandscape
-
     point = np.asarray(point, dtype=np.float64)
     scale = max(1.0, float(np.abs(point).max()))
     snapped = np.where(np.abs(point) <= SNAP_RELATIVE * scale, 0.0, point)
