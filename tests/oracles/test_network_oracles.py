@@ -1,4 +1,4 @@
-"""Oracles behind the nonlinear theorems (issue 3): the activation-zero criterion, the strict
+"""Oracles behind the theorems about nonlinear networks: the activation-zero criterion, the strict
 minimum radius, Morse-Bott and better-point checks (including tampering), exact escape paths,
 the ReLU kernel, and one-line errors for bad input."""
 

@@ -1,4 +1,5 @@
-"""The Tier 2 results of THEOREMS.md are registered with their expectations, each with a variant."""
+"""The linear and homogeneous results of THEOREMS.md (its second part) are registered with their
+expectations, each with a falsified variant."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from landscape.errors import InvalidArgument
 from landscape.generators.matrices import factorisation_problem, factorisation_problems
 from landscape.theorems.catalogue import REGISTRY
 
-TIER_TWO = {
+LINEAR_AND_HOMOGENEOUS = {
     "one-hidden-critical-point-equations": "holds",
     "deep-linear-critical-points-by-rank": "holds",
     "deep-linear-strict-saddle-rank": "holds",
@@ -25,9 +26,9 @@ TIER_TWO = {
 }
 
 
-@pytest.mark.parametrize("theorem_id", sorted(TIER_TWO))
-def test_tier_two_theorem_is_registered_with_its_expectation_and_a_variant(theorem_id):
-    assert REGISTRY.get(theorem_id).expectation.value == TIER_TWO[theorem_id]
+@pytest.mark.parametrize("theorem_id", sorted(LINEAR_AND_HOMOGENEOUS))
+def test_linear_or_homogeneous_theorem_is_registered_with_its_expectation_and_a_variant(theorem_id):
+    assert REGISTRY.get(theorem_id).expectation.value == LINEAR_AND_HOMOGENEOUS[theorem_id]
     assert any(v.falsifies == theorem_id for v in REGISTRY.variants())
 
 
