@@ -24,7 +24,7 @@ import torch
 
 from landscape.errors import CertificateError, DataError, InvalidArgument
 from landscape.limits import memory_limit
-from landscape.landscapes.builders import CodePermission, allowing_code, source_checks
+from landscape.landscapes.builders import FAMILY as USER_FAMILY, CodePermission, allowing_code, file_digest, locate
 from landscape.oracles.classify import Tolerances, classify
 from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec, loss_at
 
@@ -389,7 +389,7 @@ def replay_data(data: dict[str, Any], permission: CodePermission | None = None) 
     """
     import importlib
 
-    importlib.import_module("landscape.theorems")  # registers every landscape family and check
+    importlib.import_module("landscape.theorems")  # registers every check (landscape_from_spec finds the families)
 
     _check_replay_memory(data)
     with allowing_code(permission or CodePermission()):
@@ -411,6 +411,23 @@ def replay_data(data: dict[str, Any], permission: CodePermission | None = None) 
         results += [run_check(entry, landscape, point, tolerances) for entry in data["checks"]]
     results.append(rigour_check(data))
     return Replay(data["theorem_id"], data["role"], str(data.get("claim", "")), results)
+
+
+def source_checks(spec: dict[str, Any]) -> list[CheckResult]:
+    """For a user landscape: whether the file that defines it is the one the certificate recorded
+    (compared before anything is imported)."""
+    if not isinstance(spec, dict) or spec.get("family") != USER_FAMILY:
+        return []
+    info = spec["builder"]
+    path = locate(str(info["file"]))
+    digest = file_digest(path)
+    same = digest == info.get("sha256")
+    detail = f"@builder {info['name']} in {path}: " + (
+        "the file is the one recorded (sha256 matches)" if same
+        else f"the file changed since the certificate was written (sha256 {digest[:12]}, recorded "
+        f"{str(info.get('sha256'))[:12]}); it was not imported"
+    )
+    return [CheckResult("definition", same, detail)]
 
 
 def _check_replay_memory(data: dict[str, Any]) -> None:

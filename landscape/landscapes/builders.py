@@ -13,6 +13,10 @@ this process (the run that wrote the certificate re-verifies it).  Before any im
 SHA-256 is compared with the recorded one; a file that changed is never imported (the
 ``definition`` check fails), and the recorded path is the only one tried: no other file of the
 same name stands in for it unless the user names it (``--code FILE``).
+
+Such a spec is of the family ``user``, whatever landscape the builder returns; the class that
+names that family (:class:`~landscape.landscapes.adapters.UserLandscape`) rebuilds it with
+:func:`rebuild`.
 """
 
 from __future__ import annotations
@@ -28,16 +32,14 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
+from landscape.engine import files as user_files
 from landscape.errors import DataError, InvalidArgument, LandscapeError
-from landscape.landscapes.base import Landscape, register_family
-
-if TYPE_CHECKING:
-    from landscape.certificates.certificate import CheckResult
+from landscape.landscapes.base import Landscape
 
 FAMILY = "user"
 BUILDER_MARK = "__landscape_builder__"
@@ -307,10 +309,8 @@ def rebuild(spec: dict[str, Any]) -> Landscape:
 
 def _permitted_module(path: Path, name: str) -> Any:
     """The module of ``path``: already imported, or imported now if the user allowed it."""
-    from landscape.engine.files import already_imported, import_file
-
     permission = _PERMISSION.get()
-    loaded = already_imported(path.resolve()) if permission.imported else None
+    loaded = user_files.already_imported(path.resolve()) if permission.imported else None
     if loaded is not None:
         return loaded
     named = any(path == other for other in permission.named)
@@ -319,28 +319,6 @@ def _permitted_module(path: Path, name: str) -> Any:
             f"the landscape is built by user code, @builder {name} in {path}; replay runs no code by default: {ALLOW_HINT}"
         )
     try:
-        return import_file(path)
+        return user_files.import_file(path)
     except LandscapeError as exc:
         raise DataError(str(exc)) from None
-
-
-def source_checks(spec: dict[str, Any]) -> list[CheckResult]:
-    """For a user landscape: whether the file that defines it is the one the certificate recorded
-    (compared before anything is imported)."""
-    from landscape.certificates.certificate import CheckResult
-
-    if not isinstance(spec, dict) or spec.get("family") != FAMILY:
-        return []
-    info = spec["builder"]
-    path = locate(str(info["file"]))
-    digest = file_digest(path)
-    same = digest == info.get("sha256")
-    detail = f"@builder {info['name']} in {path}: " + (
-        "the file is the one recorded (sha256 matches)" if same
-        else f"the file changed since the certificate was written (sha256 {digest[:12]}, recorded "
-        f"{str(info.get('sha256'))[:12]}); it was not imported"
-    )
-    return [CheckResult("definition", same, detail)]
-
-
-register_family(FAMILY, rebuild)

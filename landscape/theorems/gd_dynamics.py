@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 from landscape.generators.data import regression_data
 from landscape.certificates.certificate import Certificate, replay_data
 from landscape.oracles.classify import PointClass, classify, classify_batch
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import refine
 from landscape.landscapes.smooth import (

@@ -10,7 +10,7 @@ from landscape.oracles.interval.proofs import NotCritical, prove
 from landscape.landscapes.builders import spec_of
 from landscape.certificates.certificate import Certificate, replay_data
 from landscape.oracles.classify import PointClass
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.landscapes.mlp import MLP
 from landscape.landscapes.networks import SigmoidNet, SingleNeuron
 
