@@ -12,7 +12,10 @@ Hypothesis strategy that draws instances satisfying the hypotheses (no arguments
 * landscapes — your loss as :func:`from_function` (``loss(theta, data)``) or
   :func:`from_module` (a ``torch.nn.Module`` + data + loss), made inside a top-level function
   decorated with :func:`builder` so certificates replay; or a :class:`Landscape` subclass, or
-  the catalogue's :class:`DeepLinear`;
+  the catalogue's :class:`DeepLinear`.  A subclass's facts live on its class: it names its
+  ``family`` (a name no other class has), and may define ``optimum()`` (an :class:`Optimum`,
+  checked against the losses the search finds), ``from_spec(spec)`` (a classmethod, so that
+  its certificates replay from its ``spec()``), ``flat_directions``, ``polynomial_degree()``;
 * generators — Hypothesis strategies: :func:`architectures`, :func:`one_hidden_layer`,
   :func:`datasets`, or any strategy of your own;
 * ready-made properties — :func:`forbid` ("no critical point is of these kinds") and
@@ -46,11 +49,12 @@ from landscape.certificates.replay import replay
 from landscape.certificates.registry import replayable as register_check
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify, classify_batch
 from landscape.oracles.infinity import PowerLawPath, find_power_law_paths
-from landscape.landscapes.base import DeepLinear, Landscape, register_family
+from landscape.landscapes.base import Landscape, Optimum
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.minimum_certificate import (
     better_point_check, minimum_checks, strict_minimum_radius, sub_optimality_check,
 )
-from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
+from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX, DESCENT_ONLY, MODES, SearchResult, search
 from landscape.engine.results import VerificationResult, Verdict
 from landscape.engine.power import PowerSettings, measure_power
@@ -67,7 +71,7 @@ __all__ = [
     "TheoremViolation", "Tolerances", "Verdict", "VerificationResult", "architectures", "better_point_check",
     "budget_named", "builder", "certified", "certify", "classify", "classify_batch", "datasets",
     "find_power_law_paths", "forbid", "from_function", "from_module", "landscape_of", "measure_power",
-    "minimum_checks", "one_hidden_layer", "optimum_of", "register_check", "register_family", "register_optimum",
+    "minimum_checks", "one_hidden_layer", "optimum_of", "register_check",
     "regression_data", "replay", "run_check", "search", "strict_minimum_radius", "sub_optimality_check", "survey",
     "verify", "witness",
 ]

@@ -23,7 +23,7 @@ import torch
 from landscape.theorems.budget import budget_named
 from landscape.certificates.replay import replay
 from landscape.oracles.classify import classify_batch
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import search
 from landscape.engine.runner import verify

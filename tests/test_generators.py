@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from landscape.errors import InvalidArgument
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import datasets, regression_data
-from landscape.landscapes.base import DeepLinear
-from landscape.oracles.optimum import sigma_eigen
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 
 INVALID = [
     (lambda: architectures(min_depth=0), "min_depth=0"),

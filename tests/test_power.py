@@ -14,7 +14,8 @@ from landscape.theorems.budget import Budget
 from landscape.cli import main
 from landscape.errors import InvalidArgument
 from landscape.oracles.classify import PointClass, classify
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, landscape_from_spec, loss_at
+from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec, loss_at
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.landscapes.planted import Plant, Planted
 from landscape.engine.power import PowerSettings, draw_instances, measure_power, plan_for, zero_column_centre

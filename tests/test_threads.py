@@ -90,7 +90,7 @@ def test_same_seed_same_verdict_and_proof_at_one_and_two_threads(theorem_id, tmp
 def test_large_batches_take_the_policy_count_without_changing_the_search(monkeypatch):
     """The search's chunks cross the large-batch threshold (lowered here): same end points."""
     from landscape.searching import critical_points as search_module
-    from landscape.landscapes.base import DeepLinear
+    from landscape.landscapes.deep_linear import DeepLinear
     from landscape.generators.data import regression_data
 
     data = regression_data(3, 2, 16, seed=0)

@@ -41,7 +41,8 @@ from landscape.bench.peer import format_peer, peer_cases, peer_figures
 from landscape.bench.runs import catalogue_figures, format_end_to_end, pytest_figures
 from landscape.generators.data import regression_data
 from landscape.bench.interval import format_interval, interval_figures
-from landscape.landscapes.base import Landscape, DeepLinear
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.searching.critical_points import chunk_size, descend_in_chunks
 from landscape.searching.spectrum import lanczos_extremes, power_iteration_top
 from landscape.threads import active_policy

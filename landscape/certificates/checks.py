@@ -20,7 +20,7 @@ from landscape.oracles.dynamics import gd_trajectory, rate_violation
 from landscape.oracles.flat_paths import check_flat_path
 from landscape.oracles.infinity import GRID, exact_path_proof, is_decreasing_escape, path_values
 from landscape.oracles.minimum_certificate import FLAT_STEPS, NORMAL_MARGIN, ROUNDING, morse_bott_figures, strict_minimum_radius
-from landscape.oracles.paths import _ZERO_SET_BOUNDS, segment_maximum
+from landscape.oracles.paths import segment_maximum
 from landscape.oracles.wide import valley_figures
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.optimum import optimum_of
@@ -139,8 +139,7 @@ def check_separating_coordinate(landscape: Landscape, point: np.ndarray, tol: To
     other = np.asarray(args["other"], dtype=np.float64)
     i, level = int(args["coordinate"]), float(args["level"])
     values = losses_at(landscape, np.stack([point, other]))
-    bound_of = _ZERO_SET_BOUNDS.get(landscape.family)
-    bound = None if bound_of is None else bound_of(landscape, i)
+    bound = landscape.zero_set_bound(i)
     passed = bool(values.max() <= level and point[i] * other[i] < 0 and bound is not None and bound > level)
     return CheckResult(
         "separating-coordinate", passed,

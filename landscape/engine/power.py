@@ -35,7 +35,8 @@ from landscape.errors import InvalidArgument
 from landscape.landscapes.builders import instance_key
 from landscape.oracles.classify import PointClass
 from landscape.landscapes.factorisation import MatrixFactorisation, residual_at
-from landscape.landscapes.base import DeepLinear, Landscape, loss_at
+from landscape.landscapes.base import Landscape, loss_at
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.landscapes.planted import KINDS, Plant, Planted
 from landscape.searching.critical_points import descend

@@ -35,9 +35,8 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.builders import origin_spec
-from landscape.landscapes.base import DTYPE, HESSIAN_CHUNK_BYTES, Landscape
-from landscape.oracles.optimum import Optimum, register_optimum
+from landscape.landscapes.base import DTYPE, HESSIAN_CHUNK_BYTES, Landscape, Optimum
+from landscape.landscapes.builders import FAMILY, origin_spec, rebuild
 
 FINITE_HINT = "a generator should draw finite numbers, e.g. st.floats(allow_nan=False, allow_infinity=False)"
 LossFunction = Callable[[Tensor, dict[str, Tensor]], Tensor]
@@ -94,7 +93,7 @@ class UserLandscape(Landscape):
         origin: set by :func:`~landscape.landscapes.builders.builder`; what a certificate records.
     """
 
-    family = "user"
+    family = FAMILY
 
     def __init__(
         self,
@@ -237,7 +236,8 @@ class UserLandscape(Landscape):
         return "function"
 
     def optimum(self) -> Optimum | None:
-        """The closed-form global optimum the user gave, if any."""
+        """The closed-form global optimum the user gave, if any (the harness checks it against the
+        losses it finds rather than trusting it)."""
         spec = self._optimum_spec
         if spec is None:
             return None
@@ -256,6 +256,12 @@ class UserLandscape(Landscape):
 
     def spec(self) -> dict[str, Any]:
         return origin_spec(self)
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Landscape:
+        """Call the recorded builder again (:func:`~landscape.landscapes.builders.rebuild`): a spec
+        of the family ``user`` is a builder call, whatever landscape the builder returns."""
+        return rebuild(spec)
 
     def __repr__(self) -> str:
         if self.origin is not None:
@@ -409,10 +415,3 @@ def from_module(
     return ModuleLandscape(
         module, x, y, loss, optimum=optimum, loss_scale=loss_scale, init_scale=init_scale, flat_directions=flat_directions
     )
-
-
-def _user_optimum(landscape: Landscape) -> Optimum | None:
-    return landscape.optimum() if isinstance(landscape, UserLandscape) else None
-
-
-register_optimum(UserLandscape.family, _user_optimum)

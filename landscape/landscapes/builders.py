@@ -13,6 +13,10 @@ this process (the run that wrote the certificate re-verifies it).  Before any im
 SHA-256 is compared with the recorded one; a file that changed is never imported (the
 ``definition`` check fails), and the recorded path is the only one tried: no other file of the
 same name stands in for it unless the user names it (``--code FILE``).
+
+Such a spec is of the family ``user``, whatever landscape the builder returns; the class that
+names that family (:class:`~landscape.landscapes.adapters.UserLandscape`) rebuilds it with
+:func:`rebuild`.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ import numpy as np
 import torch
 
 from landscape.errors import DataError, InvalidArgument, LandscapeError
+from landscape.landscapes.base import Landscape
 from landscape.usercode import already_imported, import_file
-from landscape.landscapes.base import Landscape, register_family
 
 FAMILY = "user"
 BUILDER_MARK = "__landscape_builder__"
@@ -318,8 +322,3 @@ def _permitted_module(path: Path, name: str) -> Any:
         return import_file(path)
     except LandscapeError as exc:
         raise DataError(str(exc)) from None
-
-
-
-
-register_family(FAMILY, rebuild)

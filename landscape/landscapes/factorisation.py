@@ -13,7 +13,7 @@ Closed forms (003 eq. (1.34)-(1.35), Cor 1.6 and footnote 10):
 * singular value thresholding ``D_lambda(Y) = U_Y (S_Y - lambda I)_+ V_Y^T``, the minimiser of the
   convex problem ``1/2||Y - Z||^2 + lambda ||Z||_*``; its value is the infimum of (1.33) over all
   widths.  At a fixed width r the objective decouples over singular values (von Neumann's trace
-  inequality), so the infimum keeps the r largest thresholded values (:func:`factorisation_optimum`);
+  inequality), so the infimum keeps the r largest thresholded values (:meth:`MatrixFactorisation.optimum`);
 * the polar problem ``max u^T R v / (||u|| ||v||)`` at R = Y - UV^T is solved by the top singular
   pair of R; condition (ii) of Cor 1.6 is ``sigma_max(R) <= lambda``.
 """
@@ -29,8 +29,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import InvalidArgument
-from landscape.landscapes.base import DTYPE, Landscape, as_finite_matrix, loss_at, register_family
-from landscape.oracles.optimum import Optimum, register_optimum
+from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix, loss_at
 
 
 class MatrixFactorisation(Landscape):
@@ -123,6 +122,32 @@ class MatrixFactorisation(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "Y": self.y.tolist(), "lam": self.lam, "width": self.width}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> MatrixFactorisation:
+        return cls(spec["Y"], float(spec["lam"]), int(spec["width"]))
+
+    def optimum(self) -> Optimum:
+        """The infimum of (1.33) at the landscape's width r: thresholding keeping the r largest values.
+
+        By (1.36), F(U, V) >= 1/2||Y - Z||^2 + lambda||Z||_* with Z = UV^T of rank <= r; writing the
+        right side in the singular values z_i of Z and using von Neumann's inequality <Y, Z> <=
+        sum sigma_i z_i, it is at least sum_i [1/2(sigma_i - z_i)^2 + lambda z_i] over r non-zero z_i,
+        minimised by z_i = (sigma_i - lambda)_+ on the r largest sigma_i; the balanced factors attain it.
+        """
+        left, singular, right_t = np.linalg.svd(self.y, full_matrices=False)
+        keep = min(self.width, len(singular))
+        root = np.sqrt(np.clip(singular[:keep] - self.lam, 0.0, None))
+        u = np.zeros((self.n2, self.width))
+        v = np.zeros((self.n0, self.width))
+        u[:, :keep], v[:, :keep] = left[:, :keep] * root, right_t[:keep].T * root
+        point = self.flatten(u, v)
+        value = loss_at(self, point)
+        return Optimum(value=value, point=point, method=f"singular value thresholding, width {self.width} (closed form)")
+
+    def polynomial_degree(self) -> int:
+        """(1.33) is a quartic in (U, V): the path finder certifies segments exactly."""
+        return 4
+
     def flat_directions(self, theta: np.ndarray) -> np.ndarray:
         """Tangents of the orbit (U, V) -> (UQ, VQ), Q orthogonal: dU = UA, dV = VA, A skew.
         Both the product and the weight decay are invariant along it."""
@@ -143,12 +168,6 @@ class MatrixFactorisation(Landscape):
         size = math.sqrt(max(float(np.linalg.norm(self.y, 2)), 1e-3) / self.width)
         factor = 0.2 + 1.8 * torch.rand(count, 1, generator=generator, dtype=DTYPE)
         return scale * size * factor * torch.randn(count, self.n_params, generator=generator, dtype=DTYPE)
-
-
-register_family(
-    MatrixFactorisation.family,
-    lambda spec: MatrixFactorisation(spec["Y"], float(spec["lam"]), int(spec["width"])),
-)
 
 
 # -- closed forms ---------------------------------------------------------------------------
@@ -192,28 +211,6 @@ def convex_objective(y: np.ndarray, lam: float, z: np.ndarray) -> float:
 def convex_optimum(y: np.ndarray, lam: float) -> float:
     """The value of (1.35) at D_lambda(Y): the infimum of (1.33) over every width n_1."""
     return convex_objective(y, lam, singular_value_thresholding(y, lam))
-
-
-def factorisation_optimum(landscape: MatrixFactorisation) -> Optimum:
-    """The infimum of (1.33) at the landscape's width r: thresholding keeping the r largest values.
-
-    By (1.36), F(U, V) >= 1/2||Y - Z||^2 + lambda||Z||_* with Z = UV^T of rank <= r; writing the
-    right side in the singular values z_i of Z and using von Neumann's inequality <Y, Z> <=
-    sum sigma_i z_i, it is at least sum_i [1/2(sigma_i - z_i)^2 + lambda z_i] over r non-zero z_i,
-    minimised by z_i = (sigma_i - lambda)_+ on the r largest sigma_i; the balanced factors attain it.
-    """
-    left, singular, right_t = np.linalg.svd(landscape.y, full_matrices=False)
-    keep = min(landscape.width, len(singular))
-    root = np.sqrt(np.clip(singular[:keep] - landscape.lam, 0.0, None))
-    u = np.zeros((landscape.n2, landscape.width))
-    v = np.zeros((landscape.n0, landscape.width))
-    u[:, :keep], v[:, :keep] = left[:, :keep] * root, right_t[:keep].T * root
-    point = landscape.flatten(u, v)
-    value = loss_at(landscape, point)
-    return Optimum(value=value, point=point, method=f"singular value thresholding, width {landscape.width} (closed form)")
-
-
-register_optimum(MatrixFactorisation.family, factorisation_optimum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +265,3 @@ def subset_point(landscape: MatrixFactorisation, subset: tuple[int, ...]) -> np.
         u[:, column] = left[:, index] * root
         v[:, column] = right_t[index] * root
     return landscape.flatten(u, v)
-
-
-def _register_polynomial_degree() -> None:
-    """(1.33) is a quartic in (U, V): the path finder certifies segments exactly."""
-    from landscape.oracles.paths import register_polynomial_degree
-
-    register_polynomial_degree(MatrixFactorisation.family, lambda landscape: 4)
-
-
-_register_polynomial_degree()

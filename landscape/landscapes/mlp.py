@@ -9,9 +9,9 @@ r"""Fully connected networks with biases (seed 001 eq. (1)-(2)), batched in floa
 dimension.  theta holds, layer by layer, W_k (row-major, d_k x d_{k-1}) then b_k; the output
 layer's bias only when ``output_bias``.  Losses: ``squared`` (l(y, z) = ||y - z||^2) and
 ``logistic`` (l(y, z) = log(1 + e^{-yz}), labels +-1, scalar output).  Activations are those of
-:data:`NETWORK_ACTIVATIONS` (each with its exact sympy form, so small instances have an exact
-symbolic oracle).  Subclasses add a regulariser R by overriding :meth:`MLP.penalty` and extra
-output terms by overriding :meth:`MLP.outputs`.
+:data:`~landscape.landscapes.activations.ACTIVATIONS` (each with its exact sympy form, so small
+instances have an exact symbolic oracle).  Subclasses add a regulariser R by overriding
+:meth:`MLP.penalty` and extra output terms by overriding :meth:`MLP.outputs`.
 
 Also here: the last hidden layer's feature matrix Z_L(X) (Claim VI.1) and the output Jacobian
 G(theta) = (df(x_1)/dtheta, ..., df(x_n)/dtheta) (eq. (5), Claim VI.3).
@@ -28,60 +28,12 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DTYPE, Landscape, register_family
-from landscape.landscapes.networks import (
-    ACTIVATIONS,
-    Activation,
-    T,
-    one_hidden_third_derivative_bound,
-)
+from landscape.landscapes.activations import T, activation_named
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.exact import exact
+from landscape.landscapes.networks import one_hidden_third_derivative_bound
 
 LOSSES = ("squared", "logistic")
-
-
-_TILT = math.sqrt(3.0) / 2.0 - math.pi / 6.0
-
-
-def _requ(t: Tensor) -> Tensor:
-    return torch.relu(t) ** 2
-
-
-# The single-neuron family plus the activations of §IV-D and §VI: strictly monotone onto R
-# (identity, asinh, leaky ReLU, t^3), ReQU (Thm VI.2) and exp (the exponential neuron, Thm VI.1).
-NETWORK_ACTIVATIONS: dict[str, Activation] = {
-    **ACTIVATIONS,
-    **{
-        a.name: a
-        for a in (
-            Activation("identity", lambda t: t, T, "t"),
-            Activation("asinh", torch.asinh, sympy.asinh(T), "asinh t"),
-            Activation("requ", _requ, sympy.Max(T, 0) ** 2, "max(t, 0)^2"),
-            Activation("exp", torch.exp, sympy.exp(T), "e^t"),
-            # Not monotone: local minima at -2pi/3 + 2pi k with values pi(k - 1/2) (Prop IV.3's neuron).
-            Activation("tilted-sine", lambda t: t / 2 + torch.sin(t) + _TILT, T / 2 + sympy.sin(T) + sympy.sqrt(3) / 2 - sympy.pi / 6,
-                       "t/2 + sin t + sqrt(3)/2 - pi/6"),
-        )
-    },
-}
-
-
-# (A, B, s1, s2, s3): |sigma(t)| <= A + B|t| and the sups of |sigma'|, |sigma''|, |sigma'''| (tested
-# on a grid), for the activations with an analytic third-derivative bound (MLP.third_derivative_bound).
-DERIVATIVE_BOUNDS: dict[str, tuple[float, float, float, float, float]] = {
-    "sigmoid": (1.0, 0.0, 0.25, 1.0 / (6.0 * math.sqrt(3.0)), 0.125),
-    "tanh": (1.0, 0.0, 1.0, 4.0 / (3.0 * math.sqrt(3.0)), 2.0),
-    "softplus": (math.log(2.0), 1.0, 1.0, 0.25, 1.0 / (6.0 * math.sqrt(3.0))),
-    "asinh": (0.0, 1.0, 1.0, 2.0 / (3.0 * math.sqrt(3.0)), 1.0),
-    "identity": (0.0, 1.0, 1.0, 0.0, 0.0),
-    "tilted-sine": (1.0 + abs(math.sqrt(3.0) / 2.0 - math.pi / 6.0), 0.5, 1.5, 1.0, 1.0),
-}
-
-
-def network_activation(name: str) -> Activation:
-    try:
-        return NETWORK_ACTIVATIONS[name]
-    except KeyError:
-        raise InvalidArgument(f"unknown activation {name!r}; choose one of: {', '.join(NETWORK_ACTIVATIONS)}") from None
 
 
 class MLP(Landscape):
@@ -96,7 +48,7 @@ class MLP(Landscape):
         if loss not in LOSSES:
             raise InvalidArgument(f"loss={loss!r} must be one of {', '.join(LOSSES)}")
         self.widths = tuple(int(w) for w in widths)
-        self.activation = network_activation(activation)
+        self.activation = activation_named(activation)
         self.loss_name = loss
         self.output_bias = bool(output_bias)
         self.x = np.array(x, dtype=np.float64, ndmin=2)
@@ -199,6 +151,11 @@ class MLP(Landscape):
             "Y": self.y.tolist(),
         }
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> MLP:
+        return cls(spec["widths"], spec["activation"], spec["X"], spec["Y"], spec.get("loss", "squared"),
+                   bool(spec.get("output_bias", False)))
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         """Xavier (Glorot) normal weights, std sqrt(2/(fan_in + fan_out)), and biases of the same scale."""
         theta = torch.empty(count, self.n_params, dtype=DTYPE)
@@ -222,8 +179,8 @@ class MLP(Landscape):
 
     def third_derivative_bound(self, centre: np.ndarray, radius: float) -> float | None:
         r"""An analytic bound M >= |D^3 F(theta)[u, u, u]| for |u| = 1, |theta - centre| <= radius,
-        for one hidden layer, scalar output, squared loss and an activation of
-        :data:`DERIVATIVE_BOUNDS`; ``None`` otherwise (and for subclasses that change the outputs
+        for one hidden layer, scalar output, squared loss and an activation with
+        ``derivative_bounds``; ``None`` otherwise (and for subclasses that change the outputs
         or add a regulariser), so that the strict-minimum certificate falls back to its sampled
         estimate and says so.
 
@@ -231,7 +188,7 @@ class MLP(Landscape):
         inputs x~_i = (x_i, 1) (the bias is the last hidden weight), divided by n (the loss is a mean).
         """
         if (len(self.widths) != 3 or self.widths[-1] != 1 or self.loss_name != "squared"
-                or self.activation.name not in DERIVATIVE_BOUNDS
+                or self.activation.derivative_bounds is None
                 or type(self).outputs is not MLP.outputs or type(self).penalty is not MLP.penalty):
             return None
         theta = torch.as_tensor(np.asarray(centre, dtype=np.float64), dtype=DTYPE)[None]
@@ -240,7 +197,7 @@ class MLP(Landscape):
         pre = np.abs(weight[0].numpy() @ self.x + bias[0].numpy()[:, None])  # |z_ij| at the centre
         bias_value = None if out_bias is None else float(out_bias[0, 0])
         total = one_hidden_third_derivative_bound(lengths, pre, out[0, 0].numpy(), self.y[0], radius,
-                                                  DERIVATIVE_BOUNDS[self.activation.name], bias_value)
+                                                  self.activation.derivative_bounds, bias_value)
         return total / self.n
 
     def symbolic(self) -> tuple[list[sympy.Symbol], sympy.Expr]:
@@ -248,8 +205,6 @@ class MLP(Landscape):
         if self.n_params > 64:
             raise InvalidArgument(f"the symbolic loss is for small networks (P <= 64); this one has P = {self.n_params}")
         symbols = list(sympy.symbols(f"p0:{self.n_params}", real=True))
-        from landscape.oracles.symbolic import exact
-
         z = [[exact(v) for v in row] for row in self.x.T]  # per sample, its input vector
         z = [list(sample) for sample in z]
         for k, (rows, cols, start, end) in enumerate(self.layers):
@@ -269,10 +224,3 @@ class MLP(Landscape):
             else:
                 terms.append(sympy.log(1 + sympy.exp(-labels[0] * sample[0])))
         return symbols, sympy.Rational(1, self.n) * sum(terms)
-
-
-def mlp_from_spec(spec: dict[str, Any]) -> MLP:
-    return MLP(spec["widths"], spec["activation"], spec["X"], spec["Y"], spec.get("loss", "squared"), bool(spec.get("output_bias", False)))
-
-
-register_family(MLP.family, mlp_from_spec)

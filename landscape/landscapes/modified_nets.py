@@ -48,7 +48,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DTYPE, register_family
+from landscape.landscapes.base import DTYPE
 from landscape.landscapes.mlp import MLP
 
 
@@ -91,16 +91,16 @@ class ExponentialNeuronNet(MLP):
     def spec(self) -> dict[str, Any]:
         return {**super().spec(), "family": self.family, "regulariser": self.regulariser}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ExponentialNeuronNet:
+        return cls(spec["widths"], spec["activation"], spec["X"], spec["Y"], float(spec["regulariser"]),
+                   spec.get("loss", "logistic"), bool(spec.get("output_bias", True)))
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         """Xavier points for the network; a, w, b standard normal times 1/2."""
         base = super().random_points(count, generator, scale)[:, : self.base_params]
         tail = 0.5 * scale * torch.randn(count, self.n_params - self.base_params, generator=generator, dtype=DTYPE)
         return torch.cat([base, tail], dim=1)
-
-
-def exponential_neuron_from_spec(spec: dict[str, Any]) -> ExponentialNeuronNet:
-    return ExponentialNeuronNet(spec["widths"], spec["activation"], spec["X"], spec["Y"], float(spec["regulariser"]),
-                                spec.get("loss", "logistic"), bool(spec.get("output_bias", True)))
 
 
 def _cube_of_norm(squares: Tensor) -> Tensor:
@@ -160,9 +160,9 @@ class CubicReQUNet(MLP):
         return {"family": self.family, "X": self.x.tolist(), "Y": self.y.tolist(), "width": self.width,
                 "lambdas": self.lambdas.tolist()}
 
-
-def cubic_requ_from_spec(spec: dict[str, Any]) -> CubicReQUNet:
-    return CubicReQUNet(spec["X"], spec["Y"], int(spec["width"]), spec["lambdas"])
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> CubicReQUNet:
+        return cls(spec["X"], spec["Y"], int(spec["width"]), spec["lambdas"])
 
 
 def cubic_bound_minimiser(net: CubicReQUNet, radius: float) -> np.ndarray:
@@ -206,7 +206,3 @@ def sphere_infimum(landscape: MLP, radius: float, starts: int, seed: int, steps:
         step = torch.where(accepted, step * 1.5, step * 0.5).clamp(1e-14 * radius, radius)
     best = int(torch.argmin(loss))
     return float(loss[best]), point[best].numpy()
-
-
-register_family(ExponentialNeuronNet.family, exponential_neuron_from_spec)
-register_family(CubicReQUNet.family, cubic_requ_from_spec)

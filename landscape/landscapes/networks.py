@@ -2,7 +2,8 @@ r"""Nonlinear network landscapes of seed 001 §IV: a single neuron, a one-hidden
 and the two-layer ReLU student-teacher population loss (Safran-Shamir).
 
 * ``single-neuron`` — :math:`F(w, v) = (y - v\,\phi(wx))^2`, scalars, seed 001 Prop IV.1 and
-  Fig. 2, for any activation of :data:`ACTIVATIONS`.  Parameters ``theta = (w, v)``.
+  Fig. 2, for any activation of :data:`~landscape.landscapes.activations.NEURON_ACTIVATIONS`.
+  Parameters ``theta = (w, v)``.
 * ``sigmoid-net`` — :math:`F(W, v) = \sum_i (y_i - v^\top \sigma(W x_i))^2` (seed 001 Claim IV.1,
   no biases, the sum without 1/n as in the claim).  ``theta = (W row-major (p x d), v (p))``.
 * ``relu-teacher`` — :math:`F(W) = \tfrac12 E_{x \sim N(0, I_d)}[(\sum_j [w_j x]_+ - \sum_i [u_i x]_+)^2]`
@@ -14,59 +15,18 @@ and the two-layer ReLU student-teacher population loss (Safran-Shamir).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy
 import torch
 from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DTYPE, Landscape, register_family
-from landscape.oracles.optimum import Optimum, register_optimum
-
-T = sympy.Symbol("t", real=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Activation:
-    """An activation as a torch function and as an exact sympy expression in ``T``."""
-
-    name: str
-    torch_fn: Callable[[Tensor], Tensor]
-    expression: sympy.Expr
-    formula: str
-
-
-def _leaky(t: Tensor) -> Tensor:
-    return torch.where(t >= 0, t, 0.1 * t)
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("relu", torch.relu, sympy.Max(T, 0), "max(t, 0)"),
-        Activation("square", lambda t: t * t, T**2, "t^2"),
-        Activation("square-plus-one", lambda t: t * t + 1.0, T**2 + 1, "t^2 + 1"),
-        Activation("negative-shifted-square", lambda t: -((t - 1.0) ** 2) / 8.0, -((T - 1) ** 2) / 8, "-(t-1)^2/8"),
-        Activation("sigmoid", torch.sigmoid, 1 / (1 + sympy.exp(-T)), "1/(1+e^-t)"),
-        Activation("tanh", torch.tanh, sympy.tanh(T), "tanh t"),
-        Activation("softplus", torch.nn.functional.softplus, sympy.log(1 + sympy.exp(T)), "log(1+e^t)"),
-        Activation("leaky-relu", _leaky, sympy.Piecewise((T, T >= 0), (T / 10, True)), "max(t, t/10)"),
-        Activation("cube", lambda t: t**3, T**3, "t^3"),
-        Activation("swish", lambda t: t * torch.sigmoid(t), T / (1 + sympy.exp(-T)), "t/(1+e^-t)"),
-        Activation("gaussian-well", lambda t: 1.0 - torch.exp(-t * t), 1 - sympy.exp(-(T**2)), "1 - e^{-t^2}"),
-    )
-}
-
-
-def activation_named(name: str) -> Activation:
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise InvalidArgument(f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}") from None
+from landscape.landscapes.activations import NEURON_ACTIVATIONS, T, activation_named
+from landscape.landscapes.base import DTYPE, Landscape, Optimum
+from landscape.landscapes.exact import exact
 
 
 def _finite_scalar(name: str, value: Any, nonzero: bool = False) -> float:
@@ -90,7 +50,7 @@ class SingleNeuron(Landscape):
     n_params = 2
 
     def __init__(self, activation: str, x: float, y: float) -> None:
-        self.activation = activation_named(activation)
+        self.activation = activation_named(activation, NEURON_ACTIVATIONS)
         self.x = _finite_scalar("x", x, nonzero=True)
         self.y = _finite_scalar("y", y, nonzero=True)
 
@@ -104,10 +64,21 @@ class SingleNeuron(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "activation": self.activation.name, "x": self.x, "y": self.y}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SingleNeuron:
+        return cls(spec["activation"], spec["x"], spec["y"])
+
+    def optimum(self) -> Optimum:
+        """Zero: pick t1 with phi(t1) != 0, then (w, v) = (t1/x, y/phi(t1)) interpolates."""
+        for t1 in (2.0, 1.0, -1.0, 0.5, 3.0):
+            phi = float(self.activation.torch_fn(torch.tensor(t1, dtype=DTYPE)))
+            if abs(phi) > 1e-3:
+                point = np.array([t1 / self.x, self.y / phi])
+                return Optimum(0.0, point, f"interpolation: phi({t1}) = {phi:.6g} != 0, v = y/phi")
+        raise InvalidArgument(f"activation {self.activation.name!r} vanishes at every probe point")
+
     def symbolic(self) -> tuple[list[sympy.Symbol], sympy.Expr]:
         """The loss as an exact sympy expression in (w, v)."""
-        from landscape.oracles.symbolic import exact
-
         w, v = sympy.symbols("w v", real=True)
         phi = self.activation.expression.subs(T, w * exact(self.x))
         return [w, v], (exact(self.y) - v * phi) ** 2
@@ -117,10 +88,6 @@ class SingleNeuron(Landscape):
         else mpmath's high-precision numerical Taylor expansion (40 digits) of the same exact
         expression.  Nested forward-mode derivatives cost 2^order evaluations; with two
         parameters either route is far cheaper.  Kinks fall back to the generic method."""
-        import mpmath
-
-        from landscape.oracles.symbolic import exact
-
         (w, v), expression = self.symbolic()
         t = sympy.Symbol("t", real=True)
         moved = expression.subs({w: exact(float(theta[0])) + t * exact(float(direction[0])),
@@ -149,25 +116,7 @@ class SingleNeuron(Landscape):
         return 2.0 * scale * torch.randn(count, 2, generator=generator, dtype=DTYPE)
 
 
-def single_neuron_optimum(landscape: SingleNeuron) -> Optimum:
-    """Zero: pick t1 with phi(t1) != 0, then (w, v) = (t1/x, y/phi(t1)) interpolates."""
-    for t1 in (2.0, 1.0, -1.0, 0.5, 3.0):
-        phi = float(landscape.activation.torch_fn(torch.tensor(t1, dtype=DTYPE)))
-        if abs(phi) > 1e-3:
-            point = np.array([t1 / landscape.x, landscape.y / phi])
-            return Optimum(0.0, point, f"interpolation: phi({t1}) = {phi:.6g} != 0, v = y/phi")
-    raise InvalidArgument(f"activation {landscape.activation.name!r} vanishes at every probe point")
-
-
-register_family(SingleNeuron.family, lambda spec: SingleNeuron(spec["activation"], spec["x"], spec["y"]))
-register_optimum(SingleNeuron.family, single_neuron_optimum)
-
-
 # -- one-hidden-layer sigmoid network ---------------------------------------------------------
-
-# Sup norms of the sigmoid's derivatives: |s'| <= 1/4, |s''| <= 1/(6 sqrt 3), |s'''| <= 1/8.
-SIGMOID_DERIVATIVE_BOUNDS = (1.0, 0.25, 1.0 / (6.0 * math.sqrt(3.0)), 0.125)
-
 
 class SigmoidNet(Landscape):
     r""":math:`F(W, v) = \sum_i (y_i - \sum_j v_j \sigma(w_j \cdot x_i))^2` (seed 001 Claim IV.1)."""
@@ -207,6 +156,17 @@ class SigmoidNet(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "width": self.width, "X": self.x.tolist(), "y": self.y.tolist()}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SigmoidNet:
+        return cls(int(spec["width"]), spec["X"], spec["y"])
+
+    def optimum(self) -> Optimum | None:
+        """Zero when p >= n (the network interpolates: see :func:`sigmoid_interpolant`)."""
+        if self.width < self.n:
+            return None
+        point, condition = sigmoid_interpolant(self)
+        return Optimum(0.0, point, f"interpolation: p = {self.width} >= n = {self.n}, feature matrix cond {condition:.3g}")
+
     def flat_directions(self, theta: np.ndarray) -> np.ndarray | None:
         """Neurons with identical incoming weights act through the sum of their output weights
         only, so moving v_j - v_k within such a group leaves the loss exactly constant (and a
@@ -228,9 +188,9 @@ class SigmoidNet(Landscape):
         no bias, loss summed over samples)."""
         w, v = self.split(torch.as_tensor(centre, dtype=DTYPE)[None])
         pre = np.abs(w[0].numpy() @ self.x)
-        s0, s1, s2, s3 = SIGMOID_DERIVATIVE_BOUNDS
         lengths = np.linalg.norm(self.x, axis=0)
-        return one_hidden_third_derivative_bound(lengths, pre, v[0].numpy(), self.y, radius, (s0, 0.0, s1, s2, s3))
+        bounds = activation_named("sigmoid").derivative_bounds
+        return one_hidden_third_derivative_bound(lengths, pre, v[0].numpy(), self.y, radius, bounds)
 
 
 def one_hidden_third_derivative_bound(
@@ -280,18 +240,6 @@ def sigmoid_interpolant(landscape: SigmoidNet, seed: int = 0) -> tuple[np.ndarra
     condition, w, features = best  # type: ignore[misc]
     v = np.linalg.lstsq(features.T, landscape.y, rcond=None)[0]
     return np.concatenate([w.reshape(-1), v]), condition
-
-
-def sigmoid_optimum(landscape: SigmoidNet) -> Optimum | None:
-    """Zero when p >= n (the network interpolates: see :func:`sigmoid_interpolant`)."""
-    if landscape.width < landscape.n:
-        return None
-    point, condition = sigmoid_interpolant(landscape)
-    return Optimum(0.0, point, f"interpolation: p = {landscape.width} >= n = {landscape.n}, feature matrix cond {condition:.3g}")
-
-
-register_family(SigmoidNet.family, lambda spec: SigmoidNet(int(spec["width"]), spec["X"], spec["y"]))
-register_optimum(SigmoidNet.family, sigmoid_optimum)
 
 
 # -- two-layer ReLU student-teacher (Gaussian population loss) -------------------------------
@@ -382,21 +330,19 @@ class ReluTeacher(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "teachers": self.k, "students": self.students}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ReluTeacher:
+        return cls(int(spec["teachers"]), int(spec["students"]))
+
+    def optimum(self) -> Optimum | None:
+        """Zero when n >= k: the student copies the teacher, its other n - k neurons at zero."""
+        if self.students < self.k:
+            return None
+        point = np.zeros((self.students, self.k))
+        point[: self.k] = np.eye(self.k)
+        return Optimum(0.0, point.reshape(-1), "realisable: the student copies the teacher")
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         """Xavier (Glorot) normal initialisation of the n x d student layer: std sqrt(2/(n + d))."""
         std = math.sqrt(2.0 / (self.students + self.k))
         return scale * std * torch.randn(count, self.n_params, generator=generator, dtype=DTYPE)
-
-
-def relu_teacher_optimum(landscape: ReluTeacher) -> Optimum | None:
-    """Zero when n >= k: the student copies the teacher (extra neurons set to zero... omitted:
-    only n = k is given a point)."""
-    if landscape.students < landscape.k:
-        return None
-    point = np.zeros((landscape.students, landscape.k))
-    point[: landscape.k] = np.eye(landscape.k)
-    return Optimum(0.0, point.reshape(-1), "realisable: the student copies the teacher")
-
-
-register_family(ReluTeacher.family, lambda spec: ReluTeacher(int(spec["teachers"]), int(spec["students"])))
-register_optimum(ReluTeacher.family, relu_teacher_optimum)

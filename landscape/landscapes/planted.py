@@ -35,8 +35,7 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.builders import spec_of
-from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec, register_family
-from landscape.oracles.optimum import Optimum, optimum_of, register_optimum
+from landscape.landscapes.base import DTYPE, Landscape, Optimum, landscape_from_spec
 
 KINDS = ("bowl", "monkey-saddle", "strict-saddle")
 INNER = 0.25  # u = ||z||^2 / r^2 below which the loss is exactly the plant's q (radius r/2)
@@ -212,27 +211,22 @@ class Planted(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "base": spec_of(self.base), "plant": self.plant.as_dict()}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Planted:
+        return cls(landscape_from_spec(spec["base"]), Plant.from_dict(spec["plant"]))
+
+    def optimum(self) -> Optimum | None:
+        """The base's optimum (None without one): the plant stays above it (module docstring); a
+        minimiser inside the ball is dropped."""
+        base = self.base.optimum()
+        if base is None:
+            return None
+        point = None if base.point is None or self.plant.contains(base.point) else base.point
+        return Optimum(base.value, point, f"{base.method}; unchanged by the plant, whose loss stays above it")
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         return self.base.random_points(count, generator, scale)
 
     def flat_directions(self, theta: np.ndarray) -> np.ndarray | None:
         """The base's symmetry tangents outside the ball (where the loss is the base's), none inside."""
         return None if self.plant.contains(theta) else self.base.flat_directions(theta)
-
-
-def planted_optimum(landscape: Planted) -> Optimum | None:
-    """The base's optimum (None without one): the plant stays above it (module docstring); a
-    minimiser inside the ball is dropped."""
-    base = optimum_of(landscape.base)
-    if base is None:
-        return None
-    point = None if base.point is None or landscape.plant.contains(base.point) else base.point
-    return Optimum(base.value, point, f"{base.method}; unchanged by the plant, whose loss stays above it")
-
-
-def _rebuild(spec: dict[str, Any]) -> Planted:
-    return Planted(landscape_from_spec(spec["base"]), Plant.from_dict(spec["plant"]))
-
-
-register_family(Planted.family, _rebuild)
-register_optimum(Planted.family, planted_optimum)

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import InvalidArgument
-from landscape.landscapes.base import DTYPE, Landscape, as_finite_matrix, loss_at, register_family
+from landscape.landscapes.base import DTYPE, Landscape, as_finite_matrix, loss_at
 
 
 class ReluWeightDecay(Landscape):
@@ -80,6 +80,10 @@ class ReluWeightDecay(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "X": self.x.tolist(), "Y": self.y.tolist(), "lam": self.lam, "width": self.width}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ReluWeightDecay:
+        return cls(spec["X"], spec["Y"], float(spec["lam"]), int(spec["width"]))
+
     def random_points(self, count: int, generator: torch.Generator, scale: float = 1.0) -> Tensor:
         return scale * torch.randn(count, self.n_params, generator=generator, dtype=DTYPE)
 
@@ -92,12 +96,6 @@ class ReluWeightDecay(Landscape):
     def zero_units(self, point: np.ndarray) -> list[int]:
         w1, w2 = (m[0].numpy() for m in self.units(torch.as_tensor(point, dtype=DTYPE)[None]))
         return [i for i in range(self.width) if not np.any(w1[:, i]) and not np.any(w2[:, i])]
-
-
-register_family(
-    ReluWeightDecay.family,
-    lambda spec: ReluWeightDecay(spec["X"], spec["Y"], float(spec["lam"]), int(spec["width"])),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +197,6 @@ class ChainWeightDecay(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "depth": self.depth, "x": self.xv, "y": self.yv, "lam": self.lam}
 
-
-register_family(
-    ChainWeightDecay.family,
-    lambda spec: ChainWeightDecay(int(spec["depth"]), float(spec["x"]), float(spec["y"]), float(spec["lam"])),
-)
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ChainWeightDecay:
+        return cls(int(spec["depth"]), float(spec["x"]), float(spec["y"]), float(spec["lam"]))

@@ -1,7 +1,7 @@
 r"""Smooth test functions with a known gradient-Lipschitz constant L and a known (or certified
 lower bound on the) infimum g*, and replayable checks on fixed-step gradient descent over them.
 
-Families (each registered, so certificates rebuild them from their spec):
+Families (each rebuilt from its spec by its class, so certificates replay):
 
 * :class:`Quadratic` — g(theta) = 1/2 theta^T H theta - b^T theta, L = ||H||_2.  For H PSD and b in
   its range, g* = -1/2 b^T H^+ b (closed form); for indefinite H there is no infimum.
@@ -26,13 +26,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError
-from landscape.landscapes.base import (
-    DTYPE,
-    Landscape,
-    as_finite_matrix,
-    register_family,
-)
-from landscape.oracles.optimum import Optimum, register_optimum
+from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix
 
 PSD_TOLERANCE = 1e-12  # relative: eigenvalues above -1e-12 ||H|| count as >= 0 (H is built PSD)
 
@@ -80,17 +74,20 @@ class Quadratic(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "H": self.matrix.tolist(), "b": self.linear.tolist()}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Quadratic:
+        return cls(spec["H"], spec["b"])
 
-def quadratic_optimum(landscape: Quadratic) -> Optimum | None:
-    """g* = -1/2 b^T H^+ b when H is PSD and b lies in its range (else no finite infimum)."""
-    values = np.linalg.eigvalsh(landscape.matrix)
-    scale = max(1.0, float(np.abs(values).max()))
-    if values[0] < -PSD_TOLERANCE * scale:
-        return None
-    point = np.linalg.pinv(landscape.matrix, hermitian=True) @ landscape.linear
-    if np.linalg.norm(landscape.matrix @ point - landscape.linear) > 1e-9 * scale * max(1.0, np.linalg.norm(landscape.linear)):
-        return None
-    return Optimum(float(-0.5 * landscape.linear @ point), point, "closed form -b^T H^+ b / 2 (H PSD, b in its range)")
+    def optimum(self) -> Optimum | None:
+        """g* = -1/2 b^T H^+ b when H is PSD and b lies in its range (else no finite infimum)."""
+        values = np.linalg.eigvalsh(self.matrix)
+        scale = max(1.0, float(np.abs(values).max()))
+        if values[0] < -PSD_TOLERANCE * scale:
+            return None
+        point = np.linalg.pinv(self.matrix, hermitian=True) @ self.linear
+        if np.linalg.norm(self.matrix @ point - self.linear) > 1e-9 * scale * max(1.0, np.linalg.norm(self.linear)):
+            return None
+        return Optimum(float(-0.5 * self.linear @ point), point, "closed form -b^T H^+ b / 2 (H PSD, b in its range)")
 
 
 class RidgeLogistic(Landscape):
@@ -127,15 +124,18 @@ class RidgeLogistic(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "X": self.x.tolist(), "y": self.y.tolist(), "ridge": self.ridge}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> RidgeLogistic:
+        return cls(spec["X"], spec["y"], spec["ridge"])
 
-def ridge_logistic_optimum(landscape: RidgeLogistic) -> Optimum:
-    """A certified lower bound: g* >= g(w) - ||grad g(w)||^2 / (2 lambda) at Newton's iterate w."""
-    w = torch.zeros(1, landscape.n_params, dtype=DTYPE)
-    for _ in range(50):
-        w = w - torch.linalg.solve(landscape.hessian(w)[0], landscape.gradient(w)[0])[None]
-    gradient = float(landscape.gradient(w).norm())
-    bound = float(landscape.loss(w)[0]) - gradient**2 / (2 * landscape.ridge)
-    return Optimum(bound, w[0].numpy(), f"strong-convexity lower bound at Newton's point (|grad| = {gradient:.2g})")
+    def optimum(self) -> Optimum:
+        """A certified lower bound: g* >= g(w) - ||grad g(w)||^2 / (2 lambda) at Newton's iterate w."""
+        w = torch.zeros(1, self.n_params, dtype=DTYPE)
+        for _ in range(50):
+            w = w - torch.linalg.solve(self.hessian(w)[0], self.gradient(w)[0])[None]
+        gradient = float(self.gradient(w).norm())
+        bound = float(self.loss(w)[0]) - gradient**2 / (2 * self.ridge)
+        return Optimum(bound, w[0].numpy(), f"strong-convexity lower bound at Newton's point (|grad| = {gradient:.2g})")
 
 
 class Sawtooth(Landscape):
@@ -194,13 +194,13 @@ class Sawtooth(Landscape):
     def spec(self) -> dict[str, Any]:
         return {"family": self.family, "teeth": self.teeth, "level": self.level, "lipschitz": self.lipschitz}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Sawtooth:
+        return cls(spec["teeth"], spec["level"], spec["lipschitz"])
 
-register_family(Quadratic.family, lambda spec: Quadratic(spec["H"], spec["b"]))
-register_family(RidgeLogistic.family, lambda spec: RidgeLogistic(spec["X"], spec["y"], spec["ridge"]))
-register_family(Sawtooth.family, lambda spec: Sawtooth(spec["teeth"], spec["level"], spec["lipschitz"]))
-register_optimum(Quadratic.family, quadratic_optimum)
-register_optimum(RidgeLogistic.family, ridge_logistic_optimum)
-register_optimum(Sawtooth.family, lambda s: Optimum(s.minimum()[1], np.array([s.minimum()[0]]), "closed form"))
+    def optimum(self) -> Optimum:
+        x_star, value = self.minimum()
+        return Optimum(value, np.array([x_star]), "closed form")
 
 
 def smoothness_of(landscape: Landscape) -> float:

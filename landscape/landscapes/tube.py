@@ -40,8 +40,7 @@ import torch
 from torch import Tensor
 
 from landscape.errors import DataError
-from landscape.landscapes.base import Landscape, register_family
-from landscape.oracles.optimum import Optimum, register_optimum
+from landscape.landscapes.base import Landscape, Optimum
 
 PGD_GRADIENT_THRESHOLD = 0.05  # Jin et al.'s g_thres: perturb when ||grad|| is below it ...
 PGD_RADIUS = 0.1  # ... by a uniform draw from the ball of this radius ...
@@ -107,14 +106,14 @@ class Tube(Landscape):
         return {"family": self.family, "dimension": self.n_params, "stable": self.stable, "unstable": self.unstable,
                 "inner": self.inner, "outer": self.outer, "minimum": self.minimum}
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Tube:
+        return cls(spec["dimension"], spec["stable"], spec["unstable"], spec["inner"], spec["outer"], spec["minimum"])
 
-def tube_from_spec(spec: dict[str, Any]) -> Tube:
-    return Tube(spec["dimension"], spec["stable"], spec["unstable"], spec["inner"], spec["outer"], spec["minimum"])
-
-
-register_family(Tube.family, tube_from_spec)
-register_optimum(Tube.family, lambda t: Optimum(-t.n_params * t.unstable * t.minimum**2 / 2, t.chain(t.n_params),
-                                                "closed form: each bracket >= min phi = -gamma c^2 / 2"))
+    def optimum(self) -> Optimum:
+        """z_d, where every bracket is at the minimum of phi."""
+        return Optimum(-self.n_params * self.unstable * self.minimum**2 / 2, self.chain(self.n_params),
+                       "closed form: each bracket >= min phi = -gamma c^2 / 2")
 
 
 # -- escape times ------------------------------------------------------------------------------

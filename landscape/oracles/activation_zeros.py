@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy
 
 from landscape.errors import InvalidArgument
-from landscape.landscapes.networks import T, Activation
+from landscape.landscapes.activations import Activation, T
 
 SERIES_ORDER = 8
 H = sympy.Symbol("h", positive=True)

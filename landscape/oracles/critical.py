@@ -18,8 +18,7 @@ import itertools
 
 import numpy as np
 
-from landscape.landscapes.base import DeepLinear
-from landscape.oracles.optimum import sigma_eigen
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 
 
 def random_invertible(size: int, rng: np.random.Generator) -> np.ndarray:

@@ -99,11 +99,10 @@ def _rational(value: float) -> sympy.Rational:
 
 def exact_path_proof(landscape: Landscape, signs: list[float], exponents: list[float]) -> dict[str, Any] | None:
     """The sympy proof of the module docstring, or ``None`` when the family has no symbolic form."""
-    from landscape.oracles.symbolic import _FORMS
-
-    if landscape.family not in _FORMS:
+    form = landscape.symbolic_form()
+    if form is None:
         return None
-    symbols, expression = _FORMS[landscape.family](landscape)
+    symbols, expression = form
     u = sympy.Symbol("u", positive=True)
     path = [_rational(s) * u ** (2 * _rational(b)) for s, b in zip(signs, exponents)]
     along = sympy.together(sympy.expand(expression.subs(dict(zip(symbols, path)))))

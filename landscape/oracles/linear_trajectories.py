@@ -1,6 +1,6 @@
 r"""Gradient descent on deep linear networks with gradients from an independent oracle.
 
-The catalogue's :class:`~landscape.landscapes.base.DeepLinear` differentiates the loss in
+The catalogue's :class:`~landscape.landscapes.deep_linear.DeepLinear` differentiates the loss in
 closed form, in covariance form.  The trajectory oracle here does not use it: it writes the loss
 from the raw data, :math:`\frac1n\|Y - W_L\cdots W_1X\|_F^2`, and differentiates it with
 ``torch.autograd``.  The two gradients are compared along every trajectory (their agreement is
@@ -36,7 +36,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from landscape.landscapes.base import DTYPE, DeepLinear
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.searching.spectrum import lanczos_extremes
 
 # The drift bound is an inequality between float64 sums of O(|W|^2) terms; rounding adds about

@@ -7,62 +7,32 @@ refined by bisection, each uncertified segment's midpoint theta_m being replaced
 {F <= u - margin} near it (descent from theta_m stands in for argmin ||theta - theta_m||), until
 every segment is certified below u.  It is generic over :class:`Landscape`.
 
-Certifying a segment: for polynomial families (:func:`register_polynomial_degree`) t -> F(a + t(b - a))
+Certifying a segment: for polynomial families (those whose class states a
+:meth:`~landscape.landscapes.base.Landscape.polynomial_degree`) t -> F(a + t(b - a))
 is a polynomial of known degree whose coefficients the landscape computes; its maximum on [0, 1] is
 taken over the end points and the real roots of its derivative, plus a rounding allowance, so the
 bound is exact up to rounding.  Other families are sampled densely and the result says so.
 
 Failure to find a path within budget proves nothing and is reported as such.  Disconnection needs
 a certificate: :func:`separating_coordinate` finds a coordinate g(theta) = theta_i that takes both
-signs on the two points of Omega_u while F > u on all of {theta_i = 0} (a bound registered per
-family with :func:`register_zero_set_bound`); by the intermediate value theorem every path between
-them leaves Omega_u.  Example: (vw - 1)^2 at u < 1 with g = v, since v = 0 forces F = 1.
+signs on the two points of Omega_u while F > u on all of {theta_i = 0} (a bound the family's class
+states, :meth:`~landscape.landscapes.base.Landscape.zero_set_bound`); by the intermediate value
+theorem every path between them leaves Omega_u.  Example: (vw - 1)^2 at u < 1 with g = v, since v = 0 forces F = 1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
 
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
+from landscape.landscapes.base import DTYPE, Landscape, losses_at
 
 SAMPLES_PER_SEGMENT = 65
 ROUNDING_ALLOWANCE = 1e-12  # times sum |c_k| of a segment polynomial: float64 coefficient error
 PROJECTION_STEPS = 300
 NUDGE = 0.05  # random step inside the bisecting hyperplane, times the segment's length
-
-_DEGREES: dict[str, Callable[[Any], int]] = {}
-_ZERO_SET_BOUNDS: dict[str, Callable[[Any, int], float | None]] = {}
-
-
-def register_polynomial_degree(family: str, degree: Callable[[Any], int]) -> None:
-    """Declare that losses of ``family`` are polynomials of degree ``degree(landscape)``."""
-    _DEGREES[family] = degree
-
-
-def register_zero_set_bound(family: str, bound: Callable[[Any, int], float | None]) -> None:
-    """Declare ``bound(landscape, i)``: a lower bound of F on {theta_i = 0}, or None if unknown."""
-    _ZERO_SET_BOUNDS[family] = bound
-
-
-def _deep_linear_zero_set(landscape: DeepLinear, coordinate: int) -> float | None:
-    """If coordinate i is the only entry of a 1 x 1 layer, theta_i = 0 makes the product 0, so F is
-    exactly tr S_yy on the whole zero set; otherwise unknown."""
-    start = 0
-    for rows, cols in landscape.shapes:
-        if start <= coordinate < start + rows * cols:
-            return float(np.trace(landscape.syy)) if rows == cols == 1 else None
-        start += rows * cols
-    return None
-
-
-register_polynomial_degree(DeepLinear.family, lambda landscape: 2 * landscape.depth)
-register_zero_set_bound(DeepLinear.family, _deep_linear_zero_set)
-
 
 def polynomial_maximum(coefficients: list[float]) -> float:
     """max over t in [0, 1] of sum_k c_k t^k, plus the rounding allowance."""
@@ -78,11 +48,11 @@ def polynomial_maximum(coefficients: list[float]) -> float:
 
 def segment_maximum(landscape: Landscape, a: np.ndarray, b: np.ndarray) -> tuple[float, bool]:
     """(max of F on the segment [a, b], whether the bound is exact up to rounding)."""
-    degree_of = _DEGREES.get(landscape.family)
-    if degree_of is not None:
+    degree = landscape.polynomial_degree()
+    if degree is not None:
         start = torch.as_tensor(a, dtype=DTYPE)
         direction = torch.as_tensor(b - a, dtype=DTYPE)
-        return polynomial_maximum(landscape.taylor_coefficients(start, direction, degree_of(landscape))), True
+        return polynomial_maximum(landscape.taylor_coefficients(start, direction, degree)), True
     t = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[:, None]
     values = landscape.loss(torch.as_tensor(a[None] + t * (b - a)[None], dtype=DTYPE)).numpy()
     return float(values.max()), False
@@ -183,11 +153,8 @@ def find_path(
 
 def separating_coordinate(landscape: Landscape, a: np.ndarray, b: np.ndarray, level: float) -> int | None:
     """A coordinate i with a_i, b_i of opposite signs and F > level on all of {theta_i = 0}."""
-    bound_of = _ZERO_SET_BOUNDS.get(landscape.family)
-    if bound_of is None:
-        return None
     for i in np.flatnonzero(a * b < 0):
-        bound = bound_of(landscape, int(i))
+        bound = landscape.zero_set_bound(int(i))
         if bound is not None and bound > level:
             return int(i)
     return None

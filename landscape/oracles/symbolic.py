@@ -6,70 +6,36 @@ the *same* point as the numerical oracle, without rounding.  It is slow (polynom
 arithmetic), so it serves small instances: cross-checks of the numerical oracle, exact
 certificates at special points (the origin), exact critical sets of toy losses.
 
-Families register a builder ``landscape -> (symbols, expression)`` with
-:func:`register_symbolic_form`; :class:`SymbolicLandscape` does the rest.
+A family writes its loss as ``(symbols, expression)`` in the method
+:meth:`~landscape.landscapes.base.Landscape.symbolic_form` of its class; :class:`SymbolicLandscape`
+does the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from fractions import Fraction
+from collections.abc import Sequence
 
-import numpy as np
 import sympy
 
 from landscape.errors import InvalidArgument
-from landscape.landscapes.base import DeepLinear, Landscape
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.exact import exact, exact_matrix
 
-SymbolicForm = Callable[[Landscape], tuple[list[sympy.Symbol], sympy.Expr]]
-_FORMS: dict[str, SymbolicForm] = {}
-
-
-def register_symbolic_form(family: str, builder: SymbolicForm) -> None:
-    """Declare how to write losses of ``family`` as sympy expressions."""
-    _FORMS[family] = builder
-
-
-def exact(value: float) -> sympy.Rational:
-    """The float64 ``value`` as the exact rational it denotes."""
-    numerator, denominator = Fraction(float(value)).as_integer_ratio()
-    return sympy.Rational(numerator, denominator)
-
-
-def exact_matrix(array: np.ndarray) -> sympy.Matrix:
-    return sympy.Matrix(array.shape[0], array.shape[1], [exact(v) for v in array.reshape(-1)])
-
-
-def deep_linear_form(landscape: Landscape) -> tuple[list[sympy.Symbol], sympy.Expr]:
-    """(1/n) ||Y - W_L ... W_1 X||_F^2 with one symbol per weight, data exact."""
-    assert isinstance(landscape, DeepLinear)
-    symbols: list[sympy.Symbol] = []
-    product = None
-    for layer, (rows, cols) in enumerate(landscape.shapes, start=1):
-        names = [sympy.Symbol(f"w{layer}_{i}_{j}", real=True) for i in range(rows) for j in range(cols)]
-        symbols += names
-        w = sympy.Matrix(rows, cols, names)
-        product = w if product is None else w * product
-    x, y = exact_matrix(landscape.x), exact_matrix(landscape.y)
-    residual = y - product * x
-    n = landscape.x.shape[1]
-    return symbols, sum(r**2 for r in residual) / n
-
-
-register_symbolic_form(DeepLinear.family, deep_linear_form)
+__all__ = ["SymbolicLandscape", "decreases_along_ray", "exact", "exact_matrix", "leading_term"]
 
 
 class SymbolicLandscape:
     """Exact evaluation of a landscape's loss and derivatives at rational points."""
 
     def __init__(self, landscape: Landscape) -> None:
-        if landscape.family not in _FORMS:
+        form = landscape.symbolic_form()
+        if form is None:
             raise InvalidArgument(
                 f"no symbolic form for landscape family {landscape.family!r}; "
-                "register one with register_symbolic_form"
+                "define symbolic_form() on its class"
             )
         self.landscape = landscape
-        self.symbols, expression = _FORMS[landscape.family](landscape)
+        self.symbols, expression = form
         self.polynomial = sympy.Poly(sympy.expand(expression), *self.symbols)
         self._gradient: list[sympy.Poly] | None = None
 

@@ -14,7 +14,7 @@ definite; their kernels meet only in {delta w = delta b = 0, S delta v = 0}, S =
 so the Hessian is positive definite as soon as S has full column rank, for every size of r.
 We take r = rho (e_p + e_q) on the two extreme samples p, q and the "special neuron" (the seed's
 words) sigma(t) = t/2 + sin t + sqrt(3)/2 - pi/6 (``tilted-sine`` in
-:data:`~landscape.landscapes.mlp.NETWORK_ACTIVATIONS`): it is not monotone, its local minima
+:data:`~landscape.landscapes.activations.ACTIVATIONS`): it is not monotone, its local minima
 t_k = -2pi/3 + 2pi k have sigma(t_k) = pi(k - 1/2) and sigma''(t_k) = sqrt(3)/2.  Neuron j
 passes through (x_p, t_k) and (x_q, t_{1-k}) (k = 1, 0, 2, -1, ...), so sigma'(z) = 0 at both,
 g_r = rho (sigma(t_k) + sigma(t_{1-k})) = 0, nabla^2 g_r = rho sqrt(3)/2 (u_p u_p^T + u_q u_q^T)

@@ -35,7 +35,8 @@ from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass, Tolerances, classify, classify_batch
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import refine
 from landscape.landscapes.smooth import (

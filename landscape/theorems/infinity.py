@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from landscape.oracles.classify import classify
 from landscape.oracles.infinity import GRID, PowerLawPath, exact_path_proof, find_power_law_paths, path_values
-from landscape.landscapes.base import DeepLinear, Landscape, loss_at
+from landscape.landscapes.base import Landscape, loss_at
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.landscapes.networks import SingleNeuron
 from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certified, certify

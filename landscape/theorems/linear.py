@@ -17,8 +17,8 @@ from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, theory_points
-from landscape.landscapes.base import DeepLinear
-from landscape.oracles.optimum import optimum_of, sigma_eigen
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
+from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem

@@ -29,7 +29,8 @@ from landscape.theorems.budget import BUDGETS
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.dynamics import gd_trajectory, rate_violation
-from landscape.landscapes.base import DeepLinear, Landscape
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.linear_trajectories import hessian_top_eigenvalue
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem

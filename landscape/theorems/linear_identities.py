@@ -19,7 +19,8 @@ from landscape.certificates.registry import CheckResult, replayable
 from landscape.theorems.budget import BUDGETS
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.critical import theory_points
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.linear_trajectories import ORACLE_RTOL, autograd_gradient, gd_balancedness, hessian_top_eigenvalue
 from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certified, certify, survey

@@ -27,8 +27,8 @@ from landscape.generators.architectures import architectures
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances
 from landscape.oracles.critical import random_invertible, theory_points
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
-from landscape.oracles.optimum import sigma_eigen
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import SEARCHED, Survey, certified, certify, survey, with_provenance
 from landscape.theorems.linear import LinearInstance, linear_instances

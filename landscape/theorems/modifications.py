@@ -41,7 +41,7 @@ from landscape.landscapes.modified_nets import (
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.landscapes.networks import T
+from landscape.landscapes.activations import T, activation_named
 from landscape.searching.critical_points import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -110,9 +110,7 @@ def net_instances(min_n: int = 2, max_n: int = 4, activations: tuple[str, ...] =
 @functools.cache
 def derivatives_nonzero_at_zero(activation: str, count: int) -> bool:
     """Claim VI.2's hypothesis, exactly: sigma^(k)(0) != 0 for k = 0..count-1."""
-    from landscape.landscapes.mlp import network_activation
-
-    expression = network_activation(activation).expression
+    expression = activation_named(activation).expression
     return all(sympy.simplify(sympy.diff(expression, T, k).subs(T, 0)) != 0 for k in range(count))
 
 

@@ -21,7 +21,8 @@ import torch
 from hypothesis import strategies as st
 
 from landscape.generators.data import datasets
-from landscape.landscapes.base import DeepLinear, loss_at
+from landscape.landscapes.base import loss_at
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.paths import segment_maximum
 from landscape.theorems.linear import LinearInstance

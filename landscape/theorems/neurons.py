@@ -1,7 +1,7 @@
 r"""The single neuron of seed 001 §IV-A: F(w, v) = (y - v phi(wx))^2.
 
 Theorems: ``single-neuron-bad-min-iff`` (Prop IV.1, both directions, over every activation of
-:data:`~landscape.landscapes.networks.ACTIVATIONS`) and ``nonstrict-bad-min-property-pt``
+:data:`~landscape.landscapes.activations.NEURON_ACTIVATIONS`) and ``nonstrict-bad-min-property-pt``
 (Fig. 2 and Def IV.1: a sub-optimal non-strict minimum of a function with Property PT, the
 cavity in the proof of Claim IV.1); falsified variants at the end.
 """
@@ -22,7 +22,8 @@ from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.landscapes.base import Landscape, loss_at
 from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
-from landscape.landscapes.networks import ACTIVATIONS, T, SingleNeuron, activation_named, single_neuron_optimum
+from landscape.landscapes.activations import NEURON_ACTIVATIONS, T, activation_named
+from landscape.landscapes.networks import SingleNeuron
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -33,14 +34,14 @@ POSITION = 40  # place in the catalogue (landscape.theorems.catalogue)
 @functools.lru_cache(maxsize=None)
 def criterion(name: str) -> Zero | None:
     """Prop IV.1's criterion for the named activation, decided by the symbolic oracle (cached)."""
-    return predicts_bad_minimum(activation_named(name))
+    return predicts_bad_minimum(activation_named(name, NEURON_ACTIVATIONS))
 
 
 @functools.lru_cache(maxsize=None)
 def maximum_criterion(name: str) -> Zero | None:
     """A wrong criterion (a falsified variant's): a zero of phi that is a local *maximum*
     (phi <= 0 on both sides); zeros that are minima, like t^2's, are dropped."""
-    return next((z for z in zeros(activation_named(name)) if z.left <= 0 and z.right <= 0), None)
+    return next((z for z in zeros(activation_named(name, NEURON_ACTIVATIONS)) if z.left <= 0 and z.right <= 0), None)
 
 
 LINE_SCALES = (0.5, 2.0)  # v = +-s|y| on a critical line {w = t0/x}: both signs, inside and beyond |y|
@@ -100,7 +101,7 @@ class NeuronData:
 
     x: float
     y: float
-    activations: tuple[str, ...] = tuple(ACTIVATIONS)
+    activations: tuple[str, ...] = tuple(NEURON_ACTIVATIONS)
 
 
 def neuron_data(per_instance: int = ACTIVATIONS_PER_INSTANCE) -> st.SearchStrategy[NeuronData]:
@@ -109,7 +110,7 @@ def neuron_data(per_instance: int = ACTIVATIONS_PER_INSTANCE) -> st.SearchStrate
     family, ``standard``'s 25 all of it with near certainty; the criterion for every activation is
     also checked by tests/test_nonlinear.py)."""
     scalar = st.integers(-8, 8).filter(bool).map(lambda k: k / 2)
-    names = st.permutations(list(ACTIVATIONS)).map(lambda order: tuple(order[:per_instance]))
+    names = st.permutations(list(NEURON_ACTIVATIONS)).map(lambda order: tuple(order[:per_instance]))
     return st.builds(NeuronData, scalar, scalar, names)
 
 
@@ -165,7 +166,7 @@ def _exact_zero_weight(landscape: SingleNeuron, point: np.ndarray) -> sympy.Rati
 def certify_bad_minimum(theorem_id: str, role: str, landscape: SingleNeuron, point: np.ndarray, context: Context, seed: int):  # type: ignore[no-untyped-def]
     """Classify ``point`` against the optimum 0 and certify it as a sub-optimal local minimum
     (Morse-Bott or locally constant, plus the exact sign argument and the interpolating point)."""
-    optimum = single_neuron_optimum(landscape)
+    optimum = landscape.optimum()
     found = classify(landscape, point, optimum.value, context.tolerances, seed, context.budget.probe_directions)
     if found.kind is not PointClass.LOCAL_MINIMUM:
         return found, None, "not a local minimum"
@@ -211,7 +212,7 @@ def iff_check(theorem_id: str, restarts: int | None = None, predicts=criterion):
                 continue
             analytic = analytic_critical_points(landscape)
             counts["analytic critical-set point"] += len(analytic)
-            optimum = single_neuron_optimum(landscape).value
+            optimum = landscape.optimum().value
             unresolved = []
             for label, point, kind, on_set in _converse_candidates(landscape, analytic, optimum, starts, context, seed):
                 counts[kind.kind.value] += 1
@@ -377,7 +378,7 @@ def _zero_point_check(data: NeuronData, context: Context) -> Evidence:
     counts: Counter[str] = Counter()
     for name in ("tanh", "cube", "swish"):
         landscape = SingleNeuron(name, data.x, data.y)
-        zero = zeros(activation_named(name))[0]
+        zero = zeros(activation_named(name, NEURON_ACTIVATIONS))[0]
         point = predicted_point(landscape, zero)
         found = classify(landscape, point, 0.0, context.tolerances, seed, context.budget.probe_directions)
         counts[found.kind.value] += 1

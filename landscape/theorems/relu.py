@@ -37,7 +37,7 @@ from landscape.oracles.minimum_certificate import (
     better_point_check,
     strict_minimum_radius,
 )
-from landscape.landscapes.networks import ReluTeacher, relu_teacher_optimum
+from landscape.landscapes.networks import ReluTeacher
 from landscape.searching.critical_points import MAX_CHUNK_STARTS, descend_in_chunks, refine
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -132,7 +132,7 @@ def spurious_check(theorem_id: str, claim_no_spurious: bool = False):  # type: i
         point, loss, radius = witness.best  # type: ignore[misc]
         landscape = ReluTeacher(witness.size, witness.size)
         kind = classify_batch(landscape, point[None], 0.0, context.tolerances, seed, 4)[0]
-        teacher = relu_teacher_optimum(landscape)
+        teacher = landscape.optimum()
         teacher_loss = loss_at(landscape, teacher.point)
         checks = [{"name": "strict-minimum-radius", "args": {"level": radius["level"], "ball_radius": radius["ball_radius"], "seed": seed}},
                   better_point_check(loss, teacher.point, teacher_loss, teacher.method, seed, radius["value_lower_bound_drop"])]

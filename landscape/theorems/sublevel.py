@@ -26,7 +26,8 @@ from landscape.oracles.classify import classify
 from landscape.landscapes.base import DTYPE
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
 from landscape.landscapes.factorisation import MatrixFactorisation
-from landscape.landscapes.base import DeepLinear, Landscape
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.paths import find_path, project_below, separating_coordinate
 from landscape.theorems.common import certified, certify

@@ -25,8 +25,8 @@ import torch
 
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.oracles.classify import Tolerances
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape, losses_at
-from landscape.oracles.optimum import sigma_eigen
+from landscape.landscapes.base import DTYPE, Landscape, losses_at
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 
 
 def square_bottleneck(landscape: DeepLinear) -> int | None:

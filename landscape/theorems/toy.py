@@ -14,7 +14,7 @@ import sympy
 from hypothesis import strategies as st
 
 from landscape.oracles.classify import PointClass, classify
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.symbolic import SymbolicLandscape
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem

@@ -7,11 +7,14 @@ import pytest
 import torch
 from flint import arb
 
+from landscape.landscapes.activations import ACTIVATIONS
+from landscape.oracles.interval.activations import BALL_ACTIVATIONS
 from landscape.oracles.interval.forms import interval_form
 from landscape.oracles.interval.jets import NotSmooth
 from landscape.oracles.interval.krawczyk import balls
 from landscape.oracles.interval.matrices import eigenvalue_lower_bound, lower, mid_array, to_arb_mat, upper
-from landscape.landscapes.base import DTYPE, DeepLinear
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.landscapes.mlp import MLP
 from landscape.landscapes.networks import ReluTeacher, SigmoidNet, SingleNeuron
 
@@ -55,6 +58,22 @@ def test_box_enclosure_contains_the_hessian_at_points_of_the_box() -> None:
         for i in range(centre.size):
             for j in range(centre.size):
                 assert lower(enclosure[i, j]) - 1e-12 <= h[i, j] <= upper(enclosure[i, j]) + 1e-12
+
+
+def test_every_activation_has_a_ball_form() -> None:
+    assert set(BALL_ACTIVATIONS) == set(ACTIVATIONS)
+
+
+def test_a_subclass_that_names_its_own_family_gets_no_interval_form() -> None:
+    class Variant(DeepLinear):
+        pass
+
+    class Renamed(DeepLinear):
+        family = "test-renamed-deep-linear"
+
+    data = ([[1.0]], [[1.0]])
+    assert interval_form(DeepLinear((1, 1, 1), *data)) is not None
+    assert interval_form(Variant((1, 1, 1), *data)) is None and interval_form(Renamed((1, 1, 1), *data)) is None
 
 
 def test_kinked_activation_refuses_a_ball_across_the_kink() -> None:

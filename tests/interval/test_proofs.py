@@ -11,7 +11,7 @@ from landscape.landscapes.builders import spec_of
 from landscape.certificates.certificate import Certificate
 from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.landscapes.mlp import MLP
 from landscape.landscapes.networks import SigmoidNet, SingleNeuron
 

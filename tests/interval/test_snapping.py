@@ -8,7 +8,7 @@ from landscape.theorems.budget import budget_named
 from landscape.oracles.interval.snapping import snap_to_exact_critical
 from landscape.certificates.replay import replay_data
 from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.theorems.common import certify
 from landscape.theorems.model import Context

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from landscape.generators.architectures import architectures
 from landscape.generators.data import regression_data
-from landscape.landscapes.base import DTYPE, DeepLinear
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.symbolic import SymbolicLandscape
 
 # float64 evaluation of a degree-2L polynomial vs its exact value: relative 1e-12 is ~1e4 ulps.

@@ -12,8 +12,8 @@ import torch
 from landscape.generators.data import regression_data
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, subset_critical_point
-from landscape.landscapes.base import DeepLinear, Landscape
-from landscape.oracles.optimum import deep_linear_optimum, sigma_eigen
+from landscape.landscapes.base import Landscape
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.theorems.linear import thm_1_2_direction, thm_1_2_point
 
 
@@ -72,7 +72,7 @@ def _instance(widths, seed=0, spectrum="distinct"):
 @pytest.mark.parametrize("depth", [3, 4, 5])
 def test_deep_origin_is_a_degenerate_saddle_with_zero_hessian(depth):
     landscape = _instance((2,) * (depth + 1))
-    found = classify(landscape, np.zeros(landscape.n_params), deep_linear_optimum(landscape).value)
+    found = classify(landscape, np.zeros(landscape.n_params), landscape.optimum().value)
     assert found.kind is PointClass.DEGENERATE_SADDLE
     assert found.hessian_min == found.hessian_max == 0.0
     assert found.order == depth
@@ -80,13 +80,13 @@ def test_deep_origin_is_a_degenerate_saddle_with_zero_hessian(depth):
 
 def test_one_hidden_origin_is_strict():
     landscape = _instance((2, 2, 2))
-    found = classify(landscape, np.zeros(landscape.n_params), deep_linear_optimum(landscape).value)
+    found = classify(landscape, np.zeros(landscape.n_params), landscape.optimum().value)
     assert found.kind is PointClass.STRICT_SADDLE and found.hessian_min < 0
 
 
 def test_optimum_factorisation_is_global_and_a_nonstrict_minimum_without_the_oracle():
     landscape = _instance((3, 2, 2, 3))
-    optimum = deep_linear_optimum(landscape)
+    optimum = landscape.optimum()
     assert classify(landscape, optimum.point, optimum.value).kind is PointClass.GLOBAL_MINIMUM
     without = classify(landscape, optimum.point, None)
     assert without.kind is PointClass.LOCAL_MINIMUM and "symmetry" in without.level
@@ -97,7 +97,7 @@ def test_thm_1_2_exactly(n0, n1, n2):
     """003 Thm 1.2: J = [n1] global; every other J a strict saddle with second directional
     derivative exactly 2(lambda_J - lambda_k) along the proof's direction."""
     landscape = _instance((n0, n1, n2), seed=n0 + n1 + n2)
-    optimum = deep_linear_optimum(landscape).value
+    optimum = landscape.optimum().value
     eigenvalues, _ = sigma_eigen(landscape)
     rng = np.random.default_rng(1)
     for subset in itertools.combinations(range(n2), n1):
@@ -125,5 +125,5 @@ def test_rank_deficient_middle_product_gives_a_degenerate_saddle():
     """003 Thm 1.4, fourth bullet: rank(W_2) < min width may give a non-strict saddle."""
     landscape = _instance((3, 2, 2, 3))
     point = subset_critical_point(landscape, (0,), np.random.default_rng(0))
-    found = classify(landscape, point, deep_linear_optimum(landscape).value)
+    found = classify(landscape, point, landscape.optimum().value)
     assert found.kind is PointClass.DEGENERATE_SADDLE

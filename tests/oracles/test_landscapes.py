@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DeepLinear, landscape_from_spec
+from landscape.landscapes.base import landscape_from_spec
+from landscape.landscapes.deep_linear import DeepLinear
 
 GOOD_X, GOOD_Y = np.ones((2, 3)), np.ones((1, 3))
 BAD = [

@@ -10,7 +10,10 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, landscape_from_spec
-from landscape.landscapes.mlp import DERIVATIVE_BOUNDS, MLP, NETWORK_ACTIVATIONS
+from landscape.landscapes.activations import ACTIVATIONS
+from landscape.landscapes.mlp import MLP
+
+BOUNDED = sorted(name for name, activation in ACTIVATIONS.items() if activation.derivative_bounds is not None)
 
 
 def _net(activation="tanh", loss="squared", output_bias=False, widths=(2, 3, 2, 1), n=4):
@@ -86,12 +89,12 @@ def test_bad_input_is_refused_in_one_line():
         _net(widths=(2, 3, 2)).output_jacobian(torch.zeros(1, _net(widths=(2, 3, 2)).n_params, dtype=DTYPE))
 
 
-@pytest.mark.parametrize("name", sorted(DERIVATIVE_BOUNDS))
+@pytest.mark.parametrize("name", BOUNDED)
 def test_activation_derivative_bounds_hold_on_a_grid(name):
     """|sigma(t)| <= A + B|t| and |sigma^(k)| <= s_k on a fine grid over [-30, 30]."""
-    a_bound, b_bound, *sups = DERIVATIVE_BOUNDS[name]
+    a_bound, b_bound, *sups = ACTIVATIONS[name].derivative_bounds
     t = torch.linspace(-30, 30, 60_001, dtype=DTYPE)
-    fn = NETWORK_ACTIVATIONS[name].torch_fn
+    fn = ACTIVATIONS[name].torch_fn
     assert bool((fn(t).abs() <= a_bound + b_bound * t.abs() + 1e-12).all())
     derivative = fn
     for sup in sups:
@@ -99,7 +102,7 @@ def test_activation_derivative_bounds_hold_on_a_grid(name):
         assert float(torch.func.vmap(derivative)(t).abs().max()) <= sup + 1e-12
 
 
-@pytest.mark.parametrize("name", sorted(DERIVATIVE_BOUNDS))
+@pytest.mark.parametrize("name", BOUNDED)
 def test_third_derivative_bound_dominates_exact_derivatives(name):
     """|d^3/dt^3 F(theta + t u)| at random points of a ball and random unit u never exceeds the
     analytic bound for that ball (three nested forward-mode derivatives)."""

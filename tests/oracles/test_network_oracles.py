@@ -13,13 +13,14 @@ from landscape.oracles.activation_zeros import predicts_bad_minimum
 from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.infinity import exact_path_proof, find_power_law_paths
-from landscape.landscapes.base import DTYPE, DeepLinear, Landscape
+from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.minimum_certificate import (
     morse_bott_figures,
     strict_minimum_radius,
 )
+from landscape.landscapes.activations import NEURON_ACTIVATIONS
 from landscape.landscapes.networks import (
-    ACTIVATIONS,
     ReluTeacher,
     SigmoidNet,
     SingleNeuron,
@@ -34,9 +35,9 @@ BAD_MINIMUM_PREDICTED = {
 }
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("name", list(NEURON_ACTIVATIONS))
 def test_symbolic_criterion_matches_the_hand_table(name):
-    assert (predicts_bad_minimum(ACTIVATIONS[name]) is not None) is BAD_MINIMUM_PREDICTED[name]
+    assert (predicts_bad_minimum(NEURON_ACTIVATIONS[name]) is not None) is BAD_MINIMUM_PREDICTED[name]
 
 
 def _construction(width: int):

@@ -6,7 +6,7 @@ import numpy as np
 
 from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.paths import find_path, polynomial_maximum, separating_coordinate
 
 TOY = DeepLinear((1, 1, 1), [[1.0]], [[1.0]])  # (vw - 1)^2 of seed 001 §III
@@ -37,9 +37,8 @@ def test_a_path_on_one_branch_is_certified_and_replays():
 
 def test_mirror_minima_of_a_wide_network_are_joined():
     landscape = DeepLinear((1, 2, 1), [[1.0, -1.0, 2.0]], [[2.0, -1.0, 3.0]])
-    from landscape.oracles.optimum import deep_linear_optimum
     from landscape.theorems.sublevel import mirrored
 
-    best = deep_linear_optimum(landscape)
+    best = landscape.optimum()
     level = best.value + 0.05
     assert find_path(landscape, best.point, mirrored(landscape, best.point), level).certified

@@ -9,8 +9,7 @@ import torch
 
 from landscape.errors import InvalidArgument
 from landscape.generators.data import regression_data
-from landscape.landscapes.base import DeepLinear
-from landscape.oracles.optimum import deep_linear_optimum
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.searching.critical_points import OPTIMISERS, chunk_size, search
 from landscape.searching.spectrum import lanczos_extremes, power_iteration_top
 
@@ -23,7 +22,7 @@ def landscape() -> DeepLinear:
 
 @pytest.mark.parametrize("optimiser", OPTIMISERS)
 def test_every_optimiser_reaches_the_optimum_from_most_starts(landscape, optimiser):
-    optimum = deep_linear_optimum(landscape).value
+    optimum = landscape.optimum().value
     found = search(landscape, starts=32, descent_steps=400, refine_steps=40, seed=1, optimiser=optimiser)
     assert np.mean(found.losses - optimum < 1e-9 * landscape.loss_scale()) >= 0.75
     assert np.all(found.losses >= optimum - 1e-9 * landscape.loss_scale())

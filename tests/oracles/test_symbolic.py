@@ -4,7 +4,7 @@ import numpy as np
 import sympy
 
 from landscape.generators.data import regression_data
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.symbolic import SymbolicLandscape, decreases_along_ray, exact
 
 

@@ -22,7 +22,7 @@ def test_slices_pass_through_the_point_and_show_the_certified_descent(real_recor
 
 
 def test_a_strict_saddle_is_sliced_along_its_negative_curvature():
-    from landscape.landscapes.base import DeepLinear
+    from landscape.landscapes.deep_linear import DeepLinear
 
     spec = DeepLinear((1, 1, 1), [[1.0]], [[1.0]]).spec()  # (1 - vw)^2: the origin is a strict saddle
     around = surroundings({"landscape": spec, "point": [0.0, 0.0], "checks": [], "facts": {"optimum": 0.0}})

@@ -13,7 +13,6 @@ from landscape.oracles.classify import Tolerances
 from landscape.landscapes.factorisation import (
     MatrixFactorisation,
     convex_optimum,
-    factorisation_optimum,
     nuclear_norm,
     subset_point,
 )
@@ -33,15 +32,15 @@ def test_svt_optimum_is_the_convex_value_when_wide_enough_and_above_it_when_narr
     wide = MatrixFactorisation(problem.y, problem.lam, 3)
     narrow = MatrixFactorisation(problem.y, problem.lam, 1)
     best = convex_optimum(problem.y, problem.lam)
-    assert factorisation_optimum(wide).value == pytest.approx(best, rel=1e-12)
-    assert factorisation_optimum(narrow).value > best + 0.1
+    assert wide.optimum().value == pytest.approx(best, rel=1e-12)
+    assert narrow.optimum().value > best + 0.1
 
 
 def test_no_random_point_beats_the_optimum():
     problem = factorisation_problem(2, 3, 2, 1, seed=2)
     landscape = problem.landscape()
     points = landscape.random_points(256, torch.Generator().manual_seed(0))
-    assert float(landscape.loss(points).min()) >= factorisation_optimum(landscape).value
+    assert float(landscape.loss(points).min()) >= landscape.optimum().value
 
 
 def test_subset_points_are_first_order_points():
@@ -56,7 +55,7 @@ def test_polar_escape_check_passes_at_the_origin_and_fails_at_the_optimum():
     problem = factorisation_problem(2, 2, 2, 2, seed=3)
     landscape = problem.landscape()
     origin = np.zeros(landscape.n_params)
-    optimum = factorisation_optimum(landscape).point
+    optimum = landscape.optimum().point
     entry = {"name": "polar-escape", "args": {"eps": [1e-2, 1e-3], "expect": "decrease"}}
     assert run_check(entry, landscape, origin, Tolerances()).passed
     assert not run_check(entry, landscape, optimum, Tolerances()).passed

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from landscape.generators.matrices import factorisation_problem
-from landscape.landscapes.factorisation import factorisation_optimum
 from landscape.landscapes.base import DTYPE
 from landscape.landscapes.relu import ReluWeightDecay, relu_polar
 from landscape.theorems.homogeneous import armijo_path, increasing_segment, mf_dual_gap
@@ -36,7 +35,7 @@ def test_relu_landscape_rejects_mismatched_samples():
 def test_dual_gap_vanishes_at_the_svt_optimum_and_not_at_the_origin():
     problem = factorisation_problem(2, 2, 3, 2, seed=1)
     landscape = problem.landscape()
-    assert abs(mf_dual_gap(landscape, factorisation_optimum(landscape).point)) < 1e-10
+    assert abs(mf_dual_gap(landscape, landscape.optimum().point)) < 1e-10
     assert mf_dual_gap(landscape, np.zeros(landscape.n_params)) > 0.1
 
 
@@ -55,7 +54,7 @@ def test_rotation_exposes_exact_zero_pairs_at_a_rank_deficient_minimum_with_f_un
 
     problem = factorisation_problem(2, 2, 3, 1, seed=5)
     landscape = problem.landscape()
-    optimum = factorisation_optimum(landscape).point
+    optimum = landscape.optimum().point
     u, v = optimum[: 2 * 3].reshape(2, 3), optimum[2 * 3 :].reshape(2, 3)
     q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))
     hidden = landscape.flatten(u @ q, v @ q)  # no zero column visible

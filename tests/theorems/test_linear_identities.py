@@ -9,7 +9,7 @@ from landscape.generators.data import regression_data
 from landscape.certificates.registry import run_check
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.critical import subset_critical_point
-from landscape.landscapes.base import DeepLinear
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.linear_trajectories import autograd_gradient, gd_balancedness
 from landscape.theorems.linear_identities import TRAJECTORY_STEPS, lemma_residuals, stable_trajectory
 

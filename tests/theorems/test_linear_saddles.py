@@ -7,7 +7,8 @@ import torch
 
 from landscape.generators.data import regression_data
 from landscape.oracles.classify import PointClass, classify
-from landscape.landscapes.base import DTYPE, DeepLinear
+from landscape.landscapes.base import DTYPE
+from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.theorems.linear_saddles import general_subset_point, middle, rank_status
 

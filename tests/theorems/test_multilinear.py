@@ -28,7 +28,7 @@ def test_orientation_certificate_separates_a_2x2_bottleneck_and_never_applies_to
     from landscape.generators.data import regression_data
     from landscape.certificates.registry import run_check
     from landscape.oracles.classify import Tolerances
-    from landscape.landscapes.base import DeepLinear
+    from landscape.landscapes.deep_linear import DeepLinear
     from landscape.oracles.optimum import optimum_of
     from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
 

@@ -17,6 +17,9 @@ from typing import Any
 
 from flint import arb, arb_mat
 
+from landscape.landscapes.deep_linear import DeepLinear
+from landscape.landscapes.mlp import MLP
+from landscape.landscapes.networks import ReluTeacher, SigmoidNet, SingleNeuron
 from landscape.oracles.interval import jets
 from landscape.oracles.interval.activations import BALL_ACTIVATIONS
 from landscape.oracles.interval.jets import Jet
@@ -29,10 +32,8 @@ def interval_form(landscape: Any) -> IntervalForm | None:
     supplied = getattr(landscape, "interval_jet", None)
     if callable(supplied):
         return supplied
-    builder = _FORMS.get(type(landscape).__name__)
-    if builder is None or getattr(landscape, "family", None) != _FAMILY_OF[type(landscape).__name__]:
-        return None
-    return builder(landscape)
+    builder = _FORMS.get(type(landscape))  # the class itself: a subclass may change the loss
+    return None if builder is None else builder(landscape)
 
 
 def missing_form_reason(landscape: Any) -> str:
@@ -196,17 +197,10 @@ def _relu_teacher(landscape: Any) -> IntervalForm:
     return form
 
 
-_FORMS: dict[str, Callable[[Any], IntervalForm]] = {
-    "DeepLinear": _deep_linear,
-    "SingleNeuron": _single_neuron,
-    "SigmoidNet": _sigmoid_net,
-    "MLP": _mlp,
-    "ReluTeacher": _relu_teacher,
-}
-_FAMILY_OF = {
-    "DeepLinear": "deep-linear",
-    "SingleNeuron": "single-neuron",
-    "SigmoidNet": "sigmoid-net",
-    "MLP": "mlp",
-    "ReluTeacher": "relu-teacher",
+_FORMS: dict[type, Callable[[Any], IntervalForm]] = {
+    DeepLinear: _deep_linear,
+    SingleNeuron: _single_neuron,
+    SigmoidNet: _sigmoid_net,
+    MLP: _mlp,
+    ReluTeacher: _relu_teacher,
 }
