@@ -257,6 +257,11 @@ def _claim_family(cls: type[Landscape]) -> None:
 
 
 @functools.cache
+def _is_harness_module(module: str) -> bool:
+    parts = module.split(".")
+    return parts[0] == PACKAGE.split(".")[0] and all(part.isidentifier() for part in parts)
+
+
 def _import_families() -> None:
     """Import every module of the landscapes package, so that each family class is defined."""
     package = importlib.import_module(PACKAGE)
@@ -267,10 +272,19 @@ def _import_families() -> None:
 def landscape_from_spec(spec: dict[str, Any]) -> Landscape:
     """Rebuild a landscape from its :meth:`Landscape.spec`; unknown families are a DataError.
 
-    The families are those of the landscapes package (all imported here first) and of any
-    other module this process has imported that defines a :class:`Landscape` with a family."""
+    The families are those of the landscapes package (all imported here first), of any other
+    module this process has imported that defines a :class:`Landscape` with a family, and of the
+    harness module a spec names (``"module"``: a catalogue family that defines its loss in its own
+    module; see :func:`~landscape.landscapes.builders.spec_of`).  A module outside the harness is
+    never imported from a spec."""
     _import_families()
     family = spec.get("family") if isinstance(spec, dict) else None
+    module = spec.get("module") if isinstance(spec, dict) else None
+    if family not in _FAMILIES and isinstance(module, str) and _is_harness_module(module):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
     if family not in _FAMILIES:
         known = ", ".join(sorted(_FAMILIES))
         raise DataError(f"unknown landscape family {family!r}; known families: {known}")

@@ -122,8 +122,17 @@ def origin_spec(landscape: Landscape) -> dict[str, Any]:
 
 
 def spec_of(landscape: Landscape) -> dict[str, Any]:
-    """What a certificate records about ``landscape``: the builder call if it has one, else its spec."""
-    return origin_spec(landscape) if getattr(landscape, "origin", None) is not None else landscape.spec()
+    """What a certificate records about ``landscape``: the builder call if it has one, else its spec.
+
+    A class of the harness defined outside the landscapes package (a catalogue family that keeps
+    its loss in its own module) adds ``"module"``, so that replay imports that module only."""
+    if getattr(landscape, "origin", None) is not None:
+        return origin_spec(landscape)
+    spec = landscape.spec()
+    module = type(landscape).__module__
+    if module.startswith("landscape.") and not module.startswith("landscape.landscapes.") and "module" not in spec:
+        spec = {**spec, "module": module}
+    return spec
 
 
 def instance_key(instance: Any) -> str:
