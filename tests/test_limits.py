@@ -26,6 +26,7 @@ from landscape.theorems.budget import BUDGETS, Budget, with_overrides
 from landscape.cli import main
 from landscape.errors import CertificateError, DataError, InvalidArgument
 from landscape.certificates import certificate as certificates
+from landscape.certificates import replay as replaying
 from landscape.oracles import classify
 from landscape.oracles.classify import PointClass, classify_batch
 from landscape.searching.critical_points import search
@@ -245,7 +246,7 @@ def test_a_certificate_whose_dense_checks_cannot_fit_is_refused_before_replay(tm
     """65,536 coordinates (under a megabyte of JSON) with a check that forms P x P matrices:
     refused from the file's sizes alone, before the landscape is built."""
     built = []
-    monkeypatch.setattr(certificates, "landscape_from_spec", lambda spec: built.append(spec))
+    monkeypatch.setattr(replaying, "landscape_from_spec", lambda spec: built.append(spec))
     path = _certificate(tmp_path, point=[0] * 65536, checks=[{"name": "interval-existence", "args": {}}])
     assert path.stat().st_size < 2**20
     assert main(["replay", str(path)]) == 2

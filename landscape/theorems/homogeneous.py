@@ -23,21 +23,36 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.theorems.budget import BUDGETS
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.landscapes.base import DTYPE, Landscape, loss_at
 from landscape.generators.matrices import FactorisationProblem, factorisation_problem
-from landscape.landscapes.factorisation import MatrixFactorisation, convex_optimum, polar_solution, residual_at
+from landscape.landscapes.base import DTYPE, Landscape, loss_at
+from landscape.landscapes.factorisation import (
+    MatrixFactorisation,
+    convex_optimum,
+    polar_solution,
+    residual_at,
+)
+from landscape.landscapes.relu import (
+    ChainWeightDecay,
+    ReluWeightDecay,
+    relu_polar,
+    widened,
+    with_unit,
+)
+from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.paths import polynomial_maximum
-from landscape.landscapes.relu import ChainWeightDecay, ReluWeightDecay, relu_polar, widened, with_unit
+from landscape.searching.armijo import armijo_path
 from landscape.searching.critical_points import descend, refine
+from landscape.theorems.budget import BUDGETS
 from landscape.theorems.common import certified, certify, survey
-from landscape.theorems.factorisation import certify_factorisation_point as certify_point
+from landscape.theorems.factorisation import (
+    certify_factorisation_point as certify_point,
+)
 from landscape.theorems.factorisation import snap_small_columns as snap_columns
 from landscape.theorems.factorisation import theory_points as mf_theory_points
 from landscape.theorems.factorisation import zero_column
 from landscape.theorems.homogeneous_paths import expose_zero_columns, rescale_and_escape
+from landscape.theorems.homogeneous_relu import relu_path_check, relu_zero_unit_check
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
 POSITION = 120  # place in the catalogue (landscape.theorems.catalogue)
@@ -154,8 +169,6 @@ def zero_subnetwork_check(theorem_id: str):
 
     def check(instance: FactorisationProblem | ReluInstance, context: Context) -> Evidence:
         if isinstance(instance, ReluInstance):
-            from landscape.theorems.homogeneous_relu import relu_zero_unit_check
-
             return relu_zero_unit_check(instance, context)
         return matrix(instance, context)
 
@@ -253,29 +266,6 @@ PATH_STEPS = 400
 DERIVATIVE_RTOL = 1e-10
 
 
-def armijo_path(landscape: Landscape, start: np.ndarray, steps: int) -> list[np.ndarray]:
-    """Iterates of gradient descent with Armijo backtracking (each accepted step lowers F)."""
-    theta = torch.as_tensor(start, dtype=DTYPE)[None]
-    loss, step, path = landscape.loss(theta), 0.05, [np.asarray(start)]
-    floor = 1e-11 * landscape.loss_scale()
-    for _ in range(steps):
-        grad = landscape.gradient(theta)
-        if float(grad.norm()) <= floor:  # converged: further steps would be rounding noise
-            break
-        for _ in range(30):
-            trial = theta - step * grad
-            trial_loss = landscape.loss(trial)
-            # Armijo decrease, and no overshoot of the minimum along the line (dF/dt <= 0 at the end)
-            # so that the straight segment stays non-increasing.
-            overshoot = float((landscape.gradient(trial) * grad).sum()) < 0
-            if float(trial_loss) <= float(loss) - 1e-4 * step * float((grad**2).sum()) and not overshoot:
-                theta, loss, step = trial, trial_loss, step * 1.5
-                path.append(theta[0].numpy())
-                break
-            step *= 0.5
-    return path
-
-
 def increasing_segment(landscape: MatrixFactorisation, nodes: list[np.ndarray]) -> int | None:
     """The first segment on which dF/dt exceeds the allowance (exact quartic bound), else None."""
     allowance = DERIVATIVE_RTOL * landscape.loss_scale()
@@ -303,8 +293,6 @@ def nonincreasing_path_check(theorem_id: str):
 
     def check(instance: FactorisationProblem | ReluInstance, context: Context) -> Evidence:
         if isinstance(instance, ReluInstance):
-            from landscape.theorems.homogeneous_relu import relu_path_check
-
             return relu_path_check(instance, context)
         return matrix(instance, context)
 

@@ -35,6 +35,7 @@ from landscape.landscapes.relu import (
     with_unit,
 )
 from landscape.oracles.relu_pieces import flatten, polish, segment_slope, unit_matrices
+from landscape.searching.armijo import armijo_path
 from landscape.searching.critical_points import descend
 from landscape.theorems.model import Context, Evidence, Outcome
 
@@ -141,7 +142,6 @@ def escape_piece(landscape: ReluWeightDecay, point: np.ndarray, unit: int, allow
 
 def descent_pieces(landscape: ReluWeightDecay, start: np.ndarray) -> list[PathPiece]:
     """Armijo descent, then the jump to the polished point when it is lower."""
-    from landscape.theorems.homogeneous import armijo_path
 
     nodes = armijo_path(landscape, start, PATH_STEPS)
     polished = polish(landscape, nodes[-1])

@@ -25,6 +25,7 @@ from landscape.landscapes.base import loss_at
 from landscape.landscapes.deep_linear import DeepLinear
 from landscape.oracles.optimum import optimum_of
 from landscape.oracles.paths import segment_maximum
+from landscape.searching.armijo import armijo_path
 from landscape.theorems.linear import LinearInstance
 from landscape.theorems.model import Context, Evidence, Outcome
 
@@ -57,7 +58,6 @@ class MultilinearInstance(LinearInstance):
 
 def path_to_minimum(landscape: DeepLinear, start: np.ndarray) -> tuple[list[np.ndarray], float, float]:
     """(nodes, max of E over the path (exact bound), E(end) - E*)."""
-    from landscape.theorems.homogeneous import armijo_path
 
     nodes = armijo_path(landscape, start, DESCENT_STEPS)
     top = max((segment_maximum(landscape, a, b)[0] for a, b in itertools.pairwise(nodes)), default=loss_at(landscape, start))

@@ -10,7 +10,8 @@ import torch
 from landscape.generators.matrices import factorisation_problem
 from landscape.landscapes.base import DTYPE
 from landscape.landscapes.relu import ReluWeightDecay, relu_polar
-from landscape.theorems.homogeneous import armijo_path, increasing_segment, mf_dual_gap
+from landscape.searching.armijo import armijo_path
+from landscape.theorems.homogeneous import increasing_segment, mf_dual_gap
 
 
 def test_relu_polar_matches_a_dense_search_on_the_circle():
@@ -50,7 +51,11 @@ def test_armijo_paths_are_certified_non_increasing_and_a_rising_segment_is_caugh
 
 
 def test_rotation_exposes_exact_zero_pairs_at_a_rank_deficient_minimum_with_f_unchanged():
-    from landscape.theorems.homogeneous_paths import arc_is_flat, expose_zero_columns, rotation_arc
+    from landscape.theorems.homogeneous_paths import (
+        arc_is_flat,
+        expose_zero_columns,
+        rotation_arc,
+    )
 
     problem = factorisation_problem(2, 2, 3, 1, seed=5)
     landscape = problem.landscape()
