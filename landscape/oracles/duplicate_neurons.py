@@ -12,7 +12,7 @@ outputs y = V g + r make the point critical with Hessian form
 
 positive except along {delta W = 0, sum_j delta v_j = 0}, the tangent of the set of
 duplicate-neuron points with the same V, on which the loss is constant: a non-strict
-(Morse-Bott) local minimum of loss |r|^2, whatever the width (see ``theorems/sigmoid.py``).
+(Morse-Bott) local minimum of loss |r|^2, whatever the width (see ``theorems/sigmoid/``).
 """
 
 from __future__ import annotations

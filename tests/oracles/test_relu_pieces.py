@@ -17,7 +17,7 @@ from landscape.oracles.relu_pieces import (
     segment_slope,
 )
 from landscape.searching.critical_points import descend
-from landscape.theorems.homogeneous_relu import escape_piece, rescaling
+from landscape.theorems.homogeneous.relu import escape_piece, rescaling
 
 
 def landscape(width: int = 4) -> ReluWeightDecay:

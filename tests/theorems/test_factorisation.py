@@ -17,7 +17,7 @@ from landscape.landscapes.factorisation import (
     subset_point,
 )
 from landscape.landscapes.base import DTYPE, Landscape, landscape_from_spec
-from landscape.theorems.factorisation_checks import balanced_point
+from landscape.theorems.factorisation.checks import balanced_point
 
 
 def test_closed_form_derivatives_match_autodiff():
@@ -81,7 +81,7 @@ def test_spec_round_trip_and_bad_arguments():
 
 def test_meta_algorithm_escapes_from_a_narrow_minimum_to_the_convex_optimum():
     from landscape.landscapes.factorisation import convex_optimum, subset_point
-    from landscape.theorems.polar_meta import run_meta_algorithm
+    from landscape.theorems.factorisation.polar_meta import run_meta_algorithm
 
     problem = factorisation_problem(3, 3, 1, 3, seed=4)
     landscape = problem.landscape()

@@ -51,7 +51,7 @@ def test_armijo_paths_are_certified_non_increasing_and_a_rising_segment_is_caugh
 
 
 def test_rotation_exposes_exact_zero_pairs_at_a_rank_deficient_minimum_with_f_unchanged():
-    from landscape.theorems.homogeneous_paths import (
+    from landscape.theorems.homogeneous.paths import (
         arc_is_flat,
         expose_zero_columns,
         rotation_arc,

@@ -15,13 +15,16 @@ from landscape.landscapes.modified_nets import (
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.theorems.modifications import (
-    BalancedMeans,
-    RequInstance,
+from landscape.theorems.modifications.exponential_neuron import BalancedMeans
+from landscape.theorems.modifications.full_rank import (
+    RANK_RTOL,
     derivatives_nonzero_at_zero,
+    rank_figures,
+)
+from landscape.theorems.modifications.requ_cubic import (
+    RequInstance,
     interpolating_requ_point,
 )
-from landscape.theorems.modifications_checks import RANK_RTOL, rank_figures
 
 X = np.array([[-1.0, 0.0, 1.5]])
 Y = np.array([[1.0, -1.0, 1.0]])

@@ -6,7 +6,7 @@ import numpy as np
 
 from landscape.generators.data import Dataset
 from landscape.landscapes.base import loss_at
-from landscape.theorems.multilinear import (
+from landscape.theorems.sublevel.multilinear import (
     END_GAP_RTOL,
     MultilinearInstance,
     path_to_minimum,
@@ -30,7 +30,7 @@ def test_orientation_certificate_separates_a_2x2_bottleneck_and_never_applies_to
     from landscape.oracles.classify import Tolerances
     from landscape.landscapes.deep_linear import DeepLinear
     from landscape.oracles.optimum import optimum_of
-    from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
+    from landscape.theorems.sublevel.orientation import orientation_separates, reflected, square_bottleneck
 
     data = regression_data(3, 3, 7, 3)
     landscape = DeepLinear((3, 2, 2, 3), data.x, data.y)

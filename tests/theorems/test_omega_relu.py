@@ -23,7 +23,7 @@ from landscape.oracles.relu_gauge import (
 )
 from landscape.theorems.catalogue import REGISTRY
 from landscape.theorems.model import Context, Outcome
-from landscape.theorems.omega_relu import (
+from landscape.theorems.factorisation.omega_relu import (
     ReluOmegaInstance,
     evidence_record,
     relu_omega_check,

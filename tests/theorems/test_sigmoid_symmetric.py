@@ -9,7 +9,7 @@ from landscape.certificates.replay import replay_data
 from landscape.landscapes.networks import SigmoidNet
 from landscape.theorems.model import Context, Outcome
 from landscape.theorems.sigmoid import _not_symmetric, _symmetric_check
-from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_hypotheses
+from landscape.theorems.sigmoid.symmetric import SymmetricInstance, lemma_hypotheses
 
 
 def test_lemma_hypotheses_are_exact():

@@ -19,7 +19,7 @@ from landscape.oracles.minimum_certificate import minimum_checks
 from landscape.landscapes.mlp import MLP
 from landscape.theorems.model import Outcome
 from landscape.theorems.wide_nets import basin_check
-from landscape.theorems.wide_plateaus import DuplicateInstance, certify_redundant_minimum, dead_plateau_point
+from landscape.theorems.wide_nets.plateaus import DuplicateInstance, certify_redundant_minimum, dead_plateau_point
 from landscape.theorems.budget import budget_named
 from landscape.theorems.model import Context
 

@@ -7,12 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from landscape.theorems.budget import budget_named
 from landscape.certificates.replay import replay_data
 from landscape.landscapes.mlp import MLP
-from landscape.theorems.full_rank_variants import quadratic_residual, square_rank_check
+from landscape.theorems.budget import budget_named
 from landscape.theorems.model import Context, Outcome
-from landscape.theorems.modifications_checks import gradient_disagreement, rank_figures
+from landscape.theorems.modifications.full_rank import (
+    gradient_disagreement,
+    quadratic_residual,
+    rank_figures,
+    square_rank_check,
+)
 
 X = (-1.0, 0.0, 0.5, 1.5, 2.0)
 Y = (1.0, -1.0, 1.0, 0.5, -0.5)

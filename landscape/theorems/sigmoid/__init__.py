@@ -41,7 +41,7 @@ from landscape.landscapes.networks import SigmoidNet, sigmoid_interpolant
 from landscape.searching.critical_points import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-from landscape.theorems.sigmoid_symmetric import SymmetricInstance, lemma_evidence, symmetric_instances
+from landscape.theorems.sigmoid.symmetric import SymmetricInstance, lemma_evidence, symmetric_instances
 
 POSITION = 30  # place in the catalogue (landscape.theorems.catalogue)
 

@@ -7,7 +7,7 @@ Each instance joins hard pairs of points by a path certified below the level
 (:func:`landscape.oracles.paths.find_path`): a global minimum and its mirror image with the
 signs of W_1 and W_2 flipped (same product, same loss), and two partially trained random points.
 The falsified variant drops the width condition (a square layer at the narrowest width k) and is
-refuted by a certificate of disconnection (:mod:`landscape.theorems.sublevel_certificates`: the sign
+refuted by a certificate of disconnection (:mod:`landscape.theorems.sublevel.orientation`: the sign
 of det W_j on {F <= u}, u < F*_{k-1}), never by a failed search.  The theorem's side is one-sided:
 under its hypothesis no such certificate applies, so an instance is decided by a certified path or
 left undecided.
@@ -33,8 +33,8 @@ from landscape.oracles.paths import find_path, project_below, separating_coordin
 from landscape.theorems.common import certified, certify
 from landscape.theorems.linear import LinearInstance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-from landscape.theorems.sublevel_certificates import orientation_separates, reflected, square_bottleneck
-from landscape.theorems.multilinear import MultilinearInstance, multilinear_instances, no_spurious_valley_check
+from landscape.theorems.sublevel.orientation import orientation_separates, reflected, square_bottleneck
+from landscape.theorems.sublevel.multilinear import MultilinearInstance, multilinear_instances, no_spurious_valley_check
 
 POSITION = 110  # place in the catalogue (landscape.theorems.catalogue)
 

@@ -51,8 +51,8 @@ from landscape.theorems.factorisation import (
 from landscape.theorems.factorisation import snap_small_columns as snap_columns
 from landscape.theorems.factorisation import theory_points as mf_theory_points
 from landscape.theorems.factorisation import zero_column
-from landscape.theorems.homogeneous_paths import expose_zero_columns, rescale_and_escape
-from landscape.theorems.homogeneous_relu import relu_path_check, relu_zero_unit_check
+from landscape.theorems.homogeneous.paths import expose_zero_columns, rescale_and_escape
+from landscape.theorems.homogeneous.relu import relu_path_check, relu_zero_unit_check
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
 POSITION = 120  # place in the catalogue (landscape.theorems.catalogue)
@@ -164,7 +164,7 @@ def zero_subnetwork_instances(max_size: int = 3) -> st.SearchStrategy[Factorisat
 
 
 def zero_subnetwork_check(theorem_id: str):
-    """Dispatch: the matrix pair (1.43) or the ReLU pair (:mod:`landscape.theorems.homogeneous_relu`)."""
+    """Dispatch: the matrix pair (1.43) or the ReLU pair (:mod:`landscape.theorems.homogeneous.relu`)."""
     matrix = matrix_zero_subnetwork_check(theorem_id)
 
     def check(instance: FactorisationProblem | ReluInstance, context: Context) -> Evidence:

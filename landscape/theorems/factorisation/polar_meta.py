@@ -34,7 +34,7 @@ from landscape.landscapes.base import DTYPE, loss_at
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import descend, refine
 from landscape.theorems.common import certified, certify, survey
-from landscape.theorems.factorisation_checks import POLAR_RTOL
+from landscape.theorems.factorisation.checks import POLAR_RTOL
 from landscape.theorems.model import Context, Evidence, Outcome
 
 MAX_ROUNDS = 6  # escapes per run; the planted problems have at most 5 singular values above lambda

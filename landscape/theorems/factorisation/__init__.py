@@ -30,11 +30,11 @@ from landscape.landscapes.base import DTYPE
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import certified, certify, survey, with_provenance
-from landscape.theorems.factorisation_checks import POLAR_RTOL, balanced_point
+from landscape.theorems.factorisation.checks import POLAR_RTOL, balanced_point
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-from landscape.theorems.polar_meta import meta_algorithm_check
+from landscape.theorems.factorisation.polar_meta import meta_algorithm_check
 from landscape.theorems.properties import CRITICAL, unexercised
-from landscape.theorems.omega_relu import ReluOmegaInstance, relu_omega_check, relu_omega_instances
+from landscape.theorems.factorisation.omega_relu import ReluOmegaInstance, relu_omega_check, relu_omega_instances
 
 POSITION = 70  # place in the catalogue (landscape.theorems.catalogue)
 
@@ -389,7 +389,7 @@ def degenerate_omega_check(theorem_id: str):
 
 def omega_properties_check(theorem_id: str):
     """Dispatch: the matrix pair (nuclear norm, exact) or the ReLU pair (certified brackets,
-    :mod:`landscape.theorems.omega_relu`)."""
+    :mod:`landscape.theorems.factorisation.omega_relu`)."""
     matrix = omega_check(theorem_id)
     relu = relu_omega_check(theorem_id)
 

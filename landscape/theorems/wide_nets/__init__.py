@@ -20,7 +20,7 @@ minimum, a basin; and it lies in a spurious valley: :func:`~landscape.oracles.wi
 A point from which no path is found is ``inconclusive``: failing to find a path proves nothing.
 Search end points are nearly always interpolants, so Thm IV.2 is also judged where it bites:
 at ReLU dead-unit plateaus and at the certified sigmoid duplicate-neuron minimum (p >= n),
-each left by a certified flat path (:mod:`landscape.theorems.wide_plateaus`).
+each left by a certified flat path (:mod:`landscape.theorems.wide_nets.plateaus`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from landscape.oracles.wide import (
 )
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-from landscape.theorems.wide_plateaus import (
+from landscape.theorems.wide_nets.plateaus import (
     DuplicateInstance,
     dead_plateau_point,
     duplicate_basin_check,
