@@ -30,16 +30,17 @@ import torch
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
-from landscape.theorems.budget import Budget
+from landscape.engine.draws import seed_only_draws
 from landscape.errors import InvalidArgument
-from landscape.landscapes.builders import instance_key
-from landscape.oracles.classify import PointClass
-from landscape.landscapes.factorisation import MatrixFactorisation, residual_at
 from landscape.landscapes.base import Landscape, loss_at
+from landscape.landscapes.builders import instance_key
 from landscape.landscapes.deep_linear import DeepLinear
-from landscape.oracles.optimum import optimum_of
+from landscape.landscapes.factorisation import MatrixFactorisation, residual_at
 from landscape.landscapes.planted import KINDS, Plant, Planted
+from landscape.oracles.classify import PointClass
+from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import descend
+from landscape.theorems.budget import Budget
 from landscape.theorems.model import Context, Expectation, Outcome, Theorem
 from landscape.theorems.properties import landscape_of
 
@@ -206,7 +207,8 @@ def draw_instances(theorem: Theorem, budget: Budget, seed: int) -> list[Any]:
         derandomize=False, verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck),
     )(given(theorem.strategy_for(budget))(keep))
-    hypothesis_seed(seed)(test)()
+    with seed_only_draws():
+        hypothesis_seed(seed)(test)()
     return drawn
 
 

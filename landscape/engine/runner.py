@@ -1,8 +1,9 @@
 """Verify a theorem: draw instances with Hypothesis, judge each, aggregate a verdict.
 
 Hypothesis drives the instances so that a counterexample is shrunk to a small instance before
-it is reported (a 2x2 failure beats a 9x7 one); the run is seeded (``hypothesis.seed``) and
-uses no example database, so the same seed gives the same verdicts.
+it is reported (a 2x2 failure beats a 9x7 one); the run is seeded (``hypothesis.seed``),
+uses no example database and draws no constants from local source code (:mod:`landscape.engine.draws`),
+so the same seed gives the same verdicts.
 
 Aggregation, by expectation:
 
@@ -39,17 +40,30 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
-from landscape.theorems.budget import Budget
-from landscape.errors import InvalidArgument, LandscapeError
-from landscape.limits import Deadline, InstanceTimedOut, time_limit
-from landscape.engine.measurements import headline_message, validated
-from landscape.landscapes.builders import instance_key
 from landscape.certificates.certificate import Certificate
-from landscape.oracles.classify import PointClass
+from landscape.engine.draws import seed_only_draws
+from landscape.engine.measurements import headline_message, validated
 from landscape.engine.power import PowerSettings, measure_power
-from landscape.engine.results import DECIDED_FRACTION, Coverage, VerificationResult, Verdict
+from landscape.engine.results import (
+    DECIDED_FRACTION,
+    Coverage,
+    Verdict,
+    VerificationResult,
+)
+from landscape.errors import InvalidArgument, LandscapeError
+from landscape.landscapes.builders import instance_key
+from landscape.limits import Deadline, InstanceTimedOut, time_limit
+from landscape.oracles.classify import PointClass
+from landscape.theorems.budget import Budget
+from landscape.theorems.model import (
+    Context,
+    Evidence,
+    Expectation,
+    Outcome,
+    Samples,
+    Theorem,
+)
 from landscape.threads import active_policy, applied, environment_block, resolve_policy
-from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Samples, Theorem
 
 
 class _Falsified(Exception):
@@ -179,7 +193,8 @@ def _verify(
     counterexample: Evidence | None = None
     error: str | None = None
     try:
-        test()
+        with seed_only_draws():
+            test()
     except _Falsified as falsified:
         counterexample = falsified.evidence
     except InvalidArgument as exc:
