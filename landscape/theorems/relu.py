@@ -2,7 +2,7 @@ r"""Spurious local minima of two-layer ReLU networks (seed 001 §IV-B; Safran-Sh
 
 ``relu-spurious-local-min``: the realisable student-teacher network x -> sum_j [w_j x]_+ with
 k = n neurons, teacher rows e_1..e_k, standard Gaussian input, trained on the closed-form
-population loss (``oracles/networks.py``) by multi-start descent from Xavier initialisation.  A
+population loss (``landscapes/networks.py``) by multi-start descent from Xavier initialisation.  A
 start ends at a *spurious* minimum when its refined end point is certified a strict local
 minimum (Hessian positive definite with a radius: ``oracles/minimum_certificate.py``, third
 derivative bounded by a sampled estimate, so the certificate says so) whose loss exceeds the

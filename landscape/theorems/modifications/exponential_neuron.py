@@ -38,8 +38,6 @@ POSITION = 141  # place in the catalogue (landscape.theorems.catalogue)
 @replayable("exp-neuron-active-critical")
 def _check_active_neuron(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """A critical point of the exponential-neuron loss at which |a| >= ``a_at_least``."""
-    from landscape.landscapes.modified_nets import ExponentialNeuronNet
-
     if not isinstance(landscape, ExponentialNeuronNet):
         return CheckResult("exp-neuron-active-critical", False, "needs an exponential-neuron network")
     theta = rows(point)

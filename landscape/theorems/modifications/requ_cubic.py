@@ -40,8 +40,6 @@ POSITION = 142  # place in the catalogue (landscape.theorems.catalogue)
 @replayable("sphere-below-cubic-bound")
 def _check_sphere_bound(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
     """F(point) < c |point|^3, contradicting the coercivity bound of the cubic regulariser."""
-    from landscape.landscapes.modified_nets import CubicReQUNet
-
     if not isinstance(landscape, CubicReQUNet):
         return CheckResult("sphere-below-cubic-bound", False, "needs the cubic-regularised ReQU network")
     value = float(landscape.loss(rows(point))[0])
@@ -135,7 +133,7 @@ def converge(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray:
 
 
 def requ_check(instance: RequInstance, context: Context) -> Evidence:
-    r"""Thm VI.2 (1): F >= c ||theta||^3 (Hoelder, ``oracles/modified_nets``) against the numerical
+    r"""Thm VI.2 (1): F >= c ||theta||^3 (Hoelder, ``landscapes/modified_nets``) against the numerical
     inf over spheres (a point below the bound is a certified counterexample) and the bound's
     tightness.  (2): the search's end points are converged (:func:`converge`) and every certified
     strict local minimum (radius certificate on a ball free of ReQU kinks:

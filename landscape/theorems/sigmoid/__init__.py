@@ -20,7 +20,7 @@ with loss |r|^2 > 0, while for p >= n the network interpolates (loss 0).  Width 
 
 Note on the seed: with no biases and the symmetric inputs {-a, 0, a}, sigma(-t) = 1 - sigma(t)
 confines the outputs to the affine plane {(c - b, c, c + b)}, on which the loss is a convex
-quadratic; every local minimum is then global (``theorems/sigmoid_symmetric`` proves it).
+quadratic; every local minimum is then global (``theorems/sigmoid/symmetric`` proves it).
 Prop IV.2 as transcribed is false there: a refuted variant, and its generator excludes those
 three-point sets only (larger symmetric sets, e.g. {-2, -1, 1, 2}, have witnesses).
 """
@@ -133,7 +133,7 @@ def wide_instances() -> st.SearchStrategy[SigmoidInstance]:
 
 
 def _not_symmetric(x: tuple[tuple[float, ...], ...]) -> bool:
-    """Excludes exactly the inputs of the lemma in ``theorems/sigmoid_symmetric`` ({-a, 0, a}:
+    """Excludes exactly the inputs of the lemma in ``theorems/sigmoid/symmetric`` ({-a, 0, a}:
     no outputs give a sub-optimal minimum there); larger symmetric sets have witnesses."""
     values = set(x[0])
     return not (len(values) == 3 and 0.0 in values and values == {-v for v in values})
@@ -228,7 +228,7 @@ VARIANTS = [
         source="001 Prop IV.2 with 'inputs not symmetric about 0' dropped",
         statement=("Dropped hypothesis: on $\\{-a, 0, a\\}$, $\\sigma(-t) = 1 - \\sigma(t)$ makes the loss a strictly convex "
                    "quadratic of two output coordinates through an open map, so every local minimum is global for every $y$ "
-                   "(the lemma of `theorems/sigmoid_symmetric`, its hypotheses checked exactly)."),
+                   "(the lemma of `theorems/sigmoid/symmetric`, its hypotheses checked exactly)."),
         expectation=Expectation.WITNESSED,
         instances=symmetric_instances,
         check=_symmetric_check,
