@@ -30,15 +30,13 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.generators.data import regression_data
 from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.certificates.replay import replay_data
-from landscape.oracles.classify import PointClass, Tolerances, classify, classify_batch
+from landscape.generators.data import regression_data
 from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.builders import spec_of
 from landscape.landscapes.deep_linear import DeepLinear
-from landscape.oracles.optimum import optimum_of
-from landscape.searching.critical_points import refine
 from landscape.landscapes.smooth import (
     Quadratic,
     RidgeLogistic,
@@ -55,6 +53,9 @@ from landscape.landscapes.tube import (
     table_from_dict,
     uniform_starts,
 )
+from landscape.oracles.classify import PointClass, Tolerances, classify, classify_batch
+from landscape.oracles.optimum import optimum_of
+from landscape.searching.critical_points import refine
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 
@@ -70,7 +71,6 @@ STEP_CAP = 20000
 def _certificate(theorem_id: str, role: str, claim: str, landscape: Landscape, point: np.ndarray,
                  checks: list[dict[str, Any]], context: Context, facts: dict[str, Any]) -> Certificate | None:
     """A certificate with the given checks, kept only if its JSON form replays."""
-    from landscape.landscapes.builders import spec_of
 
     certificate = Certificate(theorem_id=theorem_id, role=role, claim=claim, landscape=spec_of(landscape),
                               point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
@@ -593,7 +593,6 @@ def check_first_order_rate(landscape: Landscape, point: np.ndarray, tol: Toleran
     """Replay GD with step ``step_factor``/L from the point (L, g* recomputed from the landscape)
     and compare the first iteration K with ||grad|| <= ``eps`` against ``constant`` L (g_0 - g*)/eps^2:
     ``expect`` is ``within`` (K <= bound) or ``exceeds`` (no such K <= floor(bound))."""
-    from landscape.oracles.optimum import optimum_of
 
     lipschitz = smoothness_of(landscape)
     optimum = optimum_of(landscape)

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+from landscape.certificates.registry import run_check
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
+from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.oracles.classify import PointClass, classify
 from landscape.oracles.critical import random_invertible, theory_points
-from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
 from landscape.theorems.common import certified, certify, survey, with_provenance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
-from landscape.theorems.properties import MINIMA, NON_MINIMA, unexercised
+from landscape.theorems.properties import unexercised
 
 POSITION = 10  # place in the catalogue (landscape.theorems.catalogue)
 
@@ -168,7 +169,6 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
                 )
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed)
                 return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, 0)
-            from landscape.certificates.registry import run_check
 
             verdict = run_check(curvature, landscape, point, context.tolerances)
             if not verdict.passed:

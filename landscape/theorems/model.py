@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis.strategies import SearchStrategy
 
-from landscape.theorems.budget import Budget
+from landscape.errors import InvalidArgument
+from landscape.landscapes.builders import instance_key
 from landscape.oracles.classify import Tolerances
+from landscape.theorems.budget import Budget
 
 if TYPE_CHECKING:
     from landscape.certificates.certificate import Certificate
@@ -131,7 +133,6 @@ class Context:
         """A seed that depends only on the run seed and the instance (properties must be
         deterministic for Hypothesis to shrink and for runs to replay); see
         :func:`~landscape.landscapes.builders.instance_key`."""
-        from landscape.landscapes.builders import instance_key
 
         digest = hashlib.sha256(f"{self.seed}|{instance_key(instance)}".encode()).digest()
         return int.from_bytes(digest[:4], "little")
@@ -170,7 +171,6 @@ class Theorem:
     headline: str = ""
 
     def __post_init__(self) -> None:
-        from landscape.errors import InvalidArgument
 
         where = f"theorem {self.id!r}"
         if not isinstance(self.expectation, Expectation):

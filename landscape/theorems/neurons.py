@@ -17,13 +17,19 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from landscape.oracles.activation_zeros import Zero, predicts_bad_minimum, side_sign, zeros
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.oracles.classify import PointClass, Tolerances, classify
-from landscape.landscapes.base import Landscape, loss_at
-from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.activations import NEURON_ACTIVATIONS, T, activation_named
+from landscape.landscapes.base import Landscape, loss_at
 from landscape.landscapes.networks import SingleNeuron
+from landscape.oracles.activation_zeros import (
+    Zero,
+    predicts_bad_minimum,
+    side_sign,
+    zeros,
+)
+from landscape.oracles.classify import PointClass, Tolerances, classify
+from landscape.oracles.minimum_certificate import minimum_checks, sub_optimality_check
 from landscape.oracles.symbolic import exact
 from landscape.theorems.common import certified, certify, survey
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -84,7 +90,6 @@ def exact_gradient_norm(landscape: SingleNeuron, point: np.ndarray) -> float:
     has a float64 gradient below every tolerance, so the classifier calls it second-order
     stationary, yet it is not critical: dF/dv = -2(y - v phi)phi != 0 whenever phi(wx) != 0 and
     F != 0.  Evaluated this precisely the gradient shows it."""
-    from landscape.oracles.symbolic import exact
 
     symbols, expression = landscape.symbolic()
     at = dict(zip(symbols, (exact(float(v)) for v in point)))
@@ -347,7 +352,6 @@ def pt_check(theorem_id: str, with_perturbation: bool = True):  # type: ignore[n
         eps = [instance.eps / 2**k for k in range(4)]
         cert.checks.append({"name": "property-pt-path", "args": {"eps": eps}})
         cert.claim = claim + f"; Property PT: perturbations eps = {eps[0]:.3g} .. {eps[-1]:.3g} start strictly decreasing paths to F = 0"
-        from landscape.certificates.replay import replay_data
 
         if not replay_data(cert.to_json()).passed:
             return Evidence(Outcome.INCONCLUSIVE, "Property PT path check failed", None, counts)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.oracles.classify import Tolerances
+from landscape.landscapes.base import Landscape, loss_at
 from landscape.landscapes.factorisation import (
     MatrixFactorisation,
     appended,
@@ -21,7 +21,8 @@ from landscape.landscapes.factorisation import (
     polar_solution,
     residual_at,
 )
-from landscape.landscapes.base import Landscape, loss_at
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.symbolic import exact_matrix
 
 # A product UV^T counts as equal to Y when ||UV^T - Y||_F <= FACTOR_RTOL ||Y||_F (rounding of a
 # few matrix products is ~1e-15 relative).
@@ -140,7 +141,6 @@ def check_degenerate_regulariser(landscape: Landscape, point: np.ndarray, tol: T
     theta' = ||w1||^2 / 2 (nondegeneracy (iii) of 003 Def 1.7 dropped)."""
     import sympy
 
-    from landscape.oracles.symbolic import exact_matrix
 
     problem = _needs_factorisation(landscape, "degenerate-regulariser")
     if problem:
