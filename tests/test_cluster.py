@@ -292,3 +292,42 @@ def test_interrupting_a_run_keeps_the_records_that_arrived(cluster, tmp_path):
     assert run.returncode == 130, stdout + stderr
     assert [r["theorem_id"] for r in kept] == ["omega-properties"] and kept[0]["verdict"] == "holds"
     assert f"kept 1 record in {records}" in stderr
+
+
+def test_a_lost_scheduler_keeps_every_finished_record_and_ends_in_one_line(tmp_path):
+    """A scheduler and one worker of their own (processes, by the ``dask`` commands the README
+    names); the scheduler is killed once the first record is written: the run ends with exit 2
+    and one line, keeping that record, and the Dask client's reconnection tracebacks stay quiet."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    address_file = tmp_path / "scheduler.json"
+    records = tmp_path / "r.jsonl"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen([*dask, "--port", "0", "--no-dashboard", "--scheduler-file", str(address_file)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    worker = run = None
+    try:
+        deadline = time.monotonic() + 60
+        while not address_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "landscape.cli", "verify", "--quiet", "toy-vw-no-bad-min", "single-neuron-bad-min-iff",
+             "--scheduler", address, "--json", str(records), "--certificates", str(tmp_path / "certificates")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 600
+        while run.poll() is None and time.monotonic() < deadline and not (records.exists() and records.read_text().strip()):
+            time.sleep(0.1)
+        scheduler.kill()
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        for process in (run, worker, scheduler):
+            if process is not None and process.poll() is None:
+                process.kill()
+    kept = [json.loads(line) for line in records.read_text().splitlines()]
+    assert run.returncode == 2, stdout + stderr
+    assert len(kept) == 1 and kept[0]["theorem_id"] in {"toy-vw-no-bad-min", "single-neuron-bad-min-iff"}
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "(was the scheduler lost?); every finished record was kept" in lines[0], stderr

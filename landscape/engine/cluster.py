@@ -60,6 +60,7 @@ HTTP_ADDRESS = ":0"  # the local scheduler's HTTP server on any free port: no cl
 SHIPPED_FOLDER = "landscape-shipped-files"  # under the worker's temporary folder, one subfolder per SHA-256
 REFUSED = "refused"  # payload key: input the worker refused, re-raised on the client as InvalidArgument
 FAILED = "failed"  # payload key: the task raised outside the property (recorded as ``error``)
+CLIENT_LOGGER = "distributed.client"  # its reconnection tracebacks are silenced while a run is connected
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +119,29 @@ class Cluster:
         self.scheduler = parse_scheduler(scheduler) if isinstance(scheduler, str) else scheduler
         self.client: Any = None
         self._local: Any = None
+        self._client_log_level: int | None = None
 
     def open(self) -> Cluster:
-        """Connect (or start the local workers); an unreachable scheduler is an InvalidArgument."""
-        self.client = self._connect()
+        """Connect (or start the local workers); an unreachable scheduler is an InvalidArgument.
+
+        While connected, the Dask client's own error log is silenced: a lost scheduler is
+        reported by the run in one line (see :func:`_collect`), not by the client's tracebacks."""
+        import distributed  # noqa: F401 - configures its loggers on import, so before the level is set
+
+        client_log = logging.getLogger(CLIENT_LOGGER)
+        self._client_log_level = client_log.level
+        client_log.setLevel(logging.CRITICAL + 1)
+        try:
+            self.client = self._connect()
+        except BaseException:
+            self._restore_client_log()
+            raise
         return self
+
+    def _restore_client_log(self) -> None:
+        if self._client_log_level is not None:
+            logging.getLogger(CLIENT_LOGGER).setLevel(self._client_log_level)
+            self._client_log_level = None
 
     def __enter__(self) -> Cluster:
         return self.open()
@@ -162,6 +181,7 @@ class Cluster:
         if self._local is not None:
             self._local.close()
             self._local = None
+        self._restore_client_log()
 
     def submit(
         self, theorem: Theorem, budget: Budget, seed: int, device: str, write_certificate: bool,
