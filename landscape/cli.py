@@ -225,8 +225,6 @@ def command_verify(args: argparse.Namespace, out: TextIO) -> int:
         budget_named(args.budget), instances=args.instances, restarts=args.restarts, instance_timeout=args.instance_timeout
     )
     power = _power_settings(args)
-    if power is not None and scheduler is not None:
-        raise InvalidArgument("--power runs in this process; leave out --scheduler (or run the power run separately)")
     theorems = chosen_theorems(args.ids, args.file, args.variants)
     report_records = _start_report(args.report)
     with contextlib.ExitStack() as stack:  # the cluster, if any, is reached before any work starts
@@ -271,7 +269,7 @@ def _verify_all(
 
     if cluster is not None:  # records are appended as tasks finish, in whatever order
         file = None if args.file is None else ShippedFile.of(args.file)
-        results = verify_on_cluster(cluster, theorems, budget, args.seed, device, args.certificates, file, finished)
+        results = verify_on_cluster(cluster, theorems, budget, args.seed, device, args.certificates, file, finished, power)
     else:
         for theorem in theorems:
             bars = ProgressBars(theorem.id, enabled=not args.quiet)

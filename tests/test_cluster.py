@@ -163,6 +163,27 @@ def test_a_worker_killed_mid_run_loses_only_its_task(cluster, serial, tmp_path):
     client.wait_for_workers(WORKERS, timeout=120)
 
 
+def test_power_runs_are_tasks_of_their_own_with_the_in_process_figures(cluster, tmp_path):
+    """Each theorem's power run is a task beside its verification, and measures what the same
+    power run measures in-process (timings aside); the record carries it."""
+    from landscape.engine.power import PowerSettings, measure_power
+
+    budget = with_overrides(budget_named("quick"), instances=1, restarts=1)
+    settings = PowerSettings(radii=(0.5, 20.0), plants=1)
+    theorems = [REGISTRY.get("deep-linear-no-bad-local-min"), REGISTRY.get("balancedness-invariant")]
+    results = verify_on_cluster(cluster, theorems, budget, 0, "cpu", tmp_path, power=settings)
+    for theorem, result in zip(theorems, results):
+        here = measure_power(theorem, budget, 0, "cpu", settings)
+        there = dict(result.power)
+        here.pop("seconds", None), there.pop("seconds", None)
+        assert json.loads(json.dumps(here)) == there, theorem.id
+        assert result.as_record()["power"] == result.power
+    assert results[0].power["kind"] == "bowl" and results[0].power["by_radius"]["20"] == [1, 1]
+    assert results[1].power["applicable"] is False  # an identity: nothing to plant, and the record says why
+    story = cluster.client.run_on_scheduler(_story, f"power-deep-linear-no-bad-local-min-{budget.name}-0")
+    assert "processing" in story, story  # the power run was a task of its own on the scheduler
+
+
 def _story(key: str, dask_scheduler=None) -> list[str]:
     """The states a task entered on the scheduler (run there by ``run_on_scheduler``)."""
     return [entry[2] for entry in dask_scheduler.story(key) if len(entry) > 2 and entry[0] == key]

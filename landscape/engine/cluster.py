@@ -1,6 +1,6 @@
 """Verification on a Dask cluster (``--scheduler ADDRESS`` or ``--scheduler local:N``).
 
-Each theorem is one task.  Hypothesis drives all of a theorem's instances inside its task,
+Each theorem is one task, and so is each theorem's power run (``--power``).  Hypothesis drives all of a theorem's instances inside its task,
 exactly as :func:`landscape.engine.runner.verify` does in-process, so shrinking and the meaning of
 the seed do not change: every random draw comes from the run seed and the instance, never from
 the worker, and a verdict does not depend on which worker ran it or on the order tasks finish.
@@ -42,15 +42,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from landscape.theorems.budget import Budget
-from landscape.errors import InvalidArgument, LandscapeError
-from landscape.certificates.certificate import Certificate, SCHEMA
-from landscape.engine.results import Coverage, VerificationResult, Verdict
-from landscape.theorems.model import Expectation, Theorem
-from landscape.certificates.certificate import versions
-from landscape.engine.runner import describe_exception, verify
-from landscape.theorems.catalogue import REGISTRY
+from landscape.certificates.certificate import SCHEMA, Certificate, versions
 from landscape.engine.files import theorems_in
+from landscape.engine.power import PowerSettings, measure_power
+from landscape.engine.results import Coverage, Verdict, VerificationResult
+from landscape.engine.runner import describe_exception, verify
+from landscape.errors import InvalidArgument, LandscapeError
+from landscape.theorems.budget import Budget
+from landscape.theorems.catalogue import REGISTRY
+from landscape.theorems.model import Expectation, Theorem
 
 LOCAL_PREFIX = "local:"
 CONNECT_TIMEOUT_SECONDS = 5  # a live scheduler answers in milliseconds; 5 s allows a slow network and still fails fast
@@ -195,6 +195,27 @@ class Cluster:
         )
 
 
+    def submit_power(
+        self, theorem: Theorem, budget: Budget, seed: int, device: str, power: PowerSettings, file: ShippedFile | None = None,
+    ) -> Any:
+        """One task running ``theorem``'s power run; a future of :func:`power_task`'s JSON text."""
+        return self.client.submit(
+            power_task, theorem.id, dataclasses.asdict(budget), seed, device, power_fields(power),
+            None if file is None else file.as_arguments(),
+            key=f"power-{theorem.id}-{budget.name}-{seed}", pure=False, retries=0,
+        )
+
+
+def power_fields(power: PowerSettings) -> dict[str, Any]:
+    """The power settings as plain data (radii as a list)."""
+    return {"kind": power.kind, "radii": list(power.radii), "plants": power.plants, "location": power.location}
+
+
+def power_settings(fields: dict[str, Any]) -> PowerSettings:
+    return PowerSettings(kind=fields["kind"], radii=tuple(float(r) for r in fields["radii"]), plants=int(fields["plants"]),
+                         location=fields["location"])
+
+
 def check_worker_versions(client: Any) -> None:
     """Every worker connected now runs the client's versions of the project and its numerical
     libraries (another torch or Hypothesis could change a verdict); a worker that lacks the project
@@ -242,6 +263,26 @@ def verify_task(
     if certificate is not None and file is not None:
         certificate = _name_client_file(certificate, file["path"])
     return json.dumps({"record": result.as_record(), "certificate": certificate}, allow_nan=False)
+
+
+def power_task(
+    theorem_id: str, budget_fields: dict[str, Any], seed: int, device: str, power: dict[str, Any], file: dict[str, Any] | None,
+) -> str:
+    """A theorem's power run on a worker (:func:`~landscape.engine.power.measure_power`, the same
+    instances, seeds and budget as its verification), as ``{"power": ...}`` JSON text; refusals and
+    failures as :func:`verify_task` returns them."""
+    try:
+        import torch
+
+        torch.set_num_threads(WORKER_THREADS)
+        _quiet_random_state_warning()
+        theorem = _theorem_on_worker(theorem_id, file)
+        measured = measure_power(theorem, Budget(**budget_fields), seed, worker_device(device), power_settings(power))
+    except LandscapeError as exc:
+        return json.dumps({REFUSED: str(exc)})
+    except BaseException as exc:  # noqa: BLE001 - a failed power run is reported, never a lost run
+        return json.dumps({FAILED: describe_exception(exc)})
+    return json.dumps({"power": measured}, allow_nan=False)
 
 
 def _quiet_random_state_warning() -> None:
@@ -378,20 +419,48 @@ def verify_on_cluster(
     certificates: Path | None = None,
     file: ShippedFile | None = None,
     on_result: Callable[[VerificationResult], None] = lambda result: None,
+    power: PowerSettings | None = None,
 ) -> list[VerificationResult]:
-    """Verify every theorem as a task of its own; ``on_result`` sees each result as it arrives
-    (so a caller can append its record at once) and the list comes back in ``theorems``' order."""
+    """Verify every theorem as a task of its own, and with ``power`` run each theorem's power run
+    as another task; ``on_result`` sees each result as soon as its tasks have finished (so a
+    caller can append its record at once) and the list comes back in ``theorems``' order."""
     from distributed import as_completed
 
     submitted = time.perf_counter()
-    futures = {cluster.submit(t, budget, seed, device, certificates is not None, file): t for t in theorems}
+    futures: dict[Any, tuple[str, Theorem]] = {}
+    for theorem in theorems:
+        futures[cluster.submit(theorem, budget, seed, device, certificates is not None, file)] = ("verify", theorem)
+        if power is not None:
+            futures[cluster.submit_power(theorem, budget, seed, device, power, file)] = ("power", theorem)
     results: dict[str, VerificationResult] = {}
+    measured: dict[str, dict[str, Any]] = {}
     for future in as_completed(futures):
-        theorem = futures[future]
-        result = _collect(future, theorem, budget, seed, device, certificates, time.perf_counter() - submitted)
-        results[theorem.id] = result
-        on_result(result)
+        role, theorem = futures[future]
+        if role == "verify":
+            results[theorem.id] = _collect(future, theorem, budget, seed, device, certificates, time.perf_counter() - submitted)
+        else:
+            measured[theorem.id] = _collect_power(future, theorem)
+        if theorem.id in results and (power is None or theorem.id in measured):
+            result = results[theorem.id]
+            if power is not None:
+                result.power = measured[theorem.id]
+            on_result(result)
     return [results[t.id] for t in theorems]
+
+
+def _collect_power(future: Any, theorem: Theorem) -> dict[str, Any]:
+    """A power task's record object; one that failed says so under ``error`` (its theorem's
+    verdict stands: a power run measures the search, it decides nothing)."""
+    if future.status == "cancelled":
+        raise LandscapeError(f"the Dask scheduler dropped the power run of {theorem.id} (was the scheduler lost?); every finished record was kept")
+    if future.status == "error":
+        return {"applicable": False, "error": f"the power task failed on the cluster: {describe_exception(future.exception())}"}
+    data = json.loads(future.result())
+    if REFUSED in data:
+        raise InvalidArgument(data[REFUSED])
+    if FAILED in data:
+        return {"applicable": False, "error": data[FAILED]}
+    return data["power"]
 
 
 def _collect(

@@ -404,6 +404,8 @@ def _smallest(rates: list[tuple[float, int, int]], level: float) -> float | None
 
 def power_line(power: dict[str, Any]) -> str:
     """One line a reader can follow: the curve's r50/r95 and rates, or why it does not apply."""
+    if "error" in power:
+        return f"power: the run failed ({power['error']})"
     if not power.get("applicable"):
         return f"power: not applicable ({power.get('reason', '')})"
     curve = ", ".join(f"{r}: {f}/{p}" for r, (f, p) in power["by_radius"].items())
