@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=int, default=0, help="seed of the starts (default: 0)")
     sweep.add_argument("--device", default="auto", choices=DEVICES, help="where the batched descent runs")
     sweep.add_argument("--json", type=Path, metavar="FILE", help="append one JSON line per size to FILE as it finishes")
+    sweep.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run every chunk of starts of every size as a task on the Dask scheduler at ADDRESS (host:port), or on N local worker processes (local:N)",
+    )
     _threads_option(sweep)
 
     replay = commands.add_parser("replay", help="re-check a certificate from its file alone")
@@ -345,7 +349,8 @@ def command_bench(args: argparse.Namespace, out: TextIO) -> int:
 def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from landscape.engine.sweep import SizeResult, format_row, run_sweep, sizes_between
+    from landscape.engine.cluster import Cluster, parse_scheduler, sweep_on_cluster
+    from landscape.engine.sweep import CHUNK_STARTS, SizeResult, format_row, run_sweep, sizes_between
 
     low, _, high = args.sizes.partition("-")
     if not (low.isdigit() and (high or low).isdigit()) or not 1 <= int(low) <= int(high or low):
@@ -355,8 +360,11 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
     sizes = sizes_between(int(low), int(high or low), args.wider)
     if not sizes:
         raise InvalidArgument(f"--sizes {args.sizes} has no size of the experiment (k = n = 6..20, n = k + 1 for k = 13..19)")
-    device = resolve_device(args.device)
-    print(f"Safran-Shamir sweep, protocol {args.protocol}, {args.starts} starts per size, seed {args.seed}, device {device}", file=out, flush=True)
+    scheduler = None if args.scheduler is None else parse_scheduler(args.scheduler)
+    device = resolve_device(args.device) if scheduler is None else args.device  # a worker resolves its own
+    where = "" if scheduler is None else f" (chosen by each worker), scheduler {scheduler}, {CHUNK_STARTS} starts a task"
+    print(f"Safran-Shamir sweep, protocol {args.protocol}, {args.starts} starts per size, seed {args.seed}, device {device}{where}",
+          file=out, flush=True)
 
     def on_row(row: SizeResult) -> None:
         print(format_row(row), file=out, flush=True)
@@ -365,7 +373,11 @@ def command_sweep(args: argparse.Namespace, out: TextIO) -> int:
             with args.json.open("a") as stream:
                 stream.write(json.dumps(row.as_dict(), allow_nan=False) + "\n")
 
-    run_sweep(sizes, args.protocol, args.starts, args.seed, device, on_row)
+    if scheduler is None:
+        run_sweep(sizes, args.protocol, args.starts, args.seed, device, on_row)
+        return 0
+    with Cluster(scheduler) as cluster:
+        sweep_on_cluster(cluster, sizes, args.protocol, args.starts, args.seed, device, on_row)
     return 0
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from landscape.theorems.budget import budget_named, with_overrides
 from landscape.engine.cluster import (
+    sweep_on_cluster,
     Cluster, SchedulerAddress, _collect, check_worker_versions, ShippedFile, materialised_file, parse_scheduler, verify_on_cluster, verify_task,
 )
 from landscape.bench.scaling import QUICK_SCALING_IDS, format_scaling, lpt_makespan, scaling_figures
@@ -182,6 +183,28 @@ def test_power_runs_are_tasks_of_their_own_with_the_in_process_figures(cluster, 
     assert results[1].power["applicable"] is False  # an identity: nothing to plant, and the record says why
     story = cluster.client.run_on_scheduler(_story, f"power-deep-linear-no-bad-local-min-{budget.name}-0")
     assert "processing" in story, story  # the power run was a task of its own on the scheduler
+
+
+TIMINGS = ("descent_seconds", "certification_seconds", "start_steps_per_second")
+
+
+def test_a_sweep_runs_chunk_by_chunk_with_the_rows_of_the_serial_run(cluster):
+    """Every chunk of starts of every size is a task; the rows equal the in-process sweep's
+    (timings aside) and arrive in the order of the sizes."""
+    from landscape.engine.sweep import run_sweep
+
+    sizes = [(6, 6), (7, 7)]
+    serial = run_sweep(sizes, "harness", 40, 0, "cpu", chunk=16)
+    arrived = []
+    distributed = sweep_on_cluster(cluster, sizes, "harness", 40, 0, "cpu", arrived.append, chunk=16)
+    def untimed(row):
+        return {key: value for key, value in row.as_dict().items() if key not in TIMINGS}
+
+    assert [untimed(r) for r in distributed] == [untimed(r) for r in serial]
+    assert [(r.teachers, r.students) for r in arrived] == sizes
+    assert sum(r.certified_spurious for r in serial) > 0  # the rows compared hold certified spurious minima
+    story = cluster.client.run_on_scheduler(_story, "sweep-harness-7-7-40-0-32")
+    assert "processing" in story, story  # the last chunk (starts 32..39) of k = 7 was a task of its own
 
 
 def _story(key: str, dask_scheduler=None) -> list[str]:

@@ -1,6 +1,7 @@
 """Verification on a Dask cluster (``--scheduler ADDRESS`` or ``--scheduler local:N``).
 
-Each theorem is one task, and so is each theorem's power run (``--power``).  Hypothesis drives all of a theorem's instances inside its task,
+Each theorem is one task, and so is each theorem's power run (``--power``); a sweep
+(``landscape sweep --scheduler``) is one task per chunk of starts of each size.  Hypothesis drives all of a theorem's instances inside its task,
 exactly as :func:`landscape.engine.runner.verify` does in-process, so shrinking and the meaning of
 the seed do not change: every random draw comes from the run seed and the instance, never from
 the worker, and a verdict does not depend on which worker ran it or on the order tasks finish.
@@ -45,6 +46,7 @@ from typing import Any
 from landscape.certificates.certificate import SCHEMA, Certificate, versions
 from landscape.engine.files import theorems_in
 from landscape.engine.power import PowerSettings, measure_power
+from landscape.engine.sweep import CHUNK_STARTS, ChunkResult, SizeResult, chunks_of, merged, run_chunk
 from landscape.engine.results import Coverage, Verdict, VerificationResult
 from landscape.engine.runner import describe_exception, verify
 from landscape.errors import InvalidArgument, LandscapeError
@@ -285,6 +287,24 @@ def power_task(
     return json.dumps({"power": measured}, allow_nan=False)
 
 
+def sweep_task(
+    teachers: int, students: int, protocol: str, starts: int, seed: int, first: int, count: int, device: str,
+    max_steps: int | None,
+) -> str:
+    """One chunk of a sweep's size on a worker (:func:`~landscape.engine.sweep.run_chunk`), as JSON
+    text; anything it raises, under :data:`FAILED`."""
+    try:
+        import torch
+
+        torch.set_num_threads(WORKER_THREADS)
+        part = run_chunk(teachers, students, protocol, starts, seed, first, count, worker_device(device), max_steps)
+    except LandscapeError as exc:
+        return json.dumps({REFUSED: str(exc)})
+    except BaseException as exc:  # noqa: BLE001 - reported on the client in one line
+        return json.dumps({FAILED: describe_exception(exc)})
+    return json.dumps({"chunk": part.as_dict()}, allow_nan=False)
+
+
 def _quiet_random_state_warning() -> None:
     """A Dask worker's own threads (heartbeats, work stealing) draw from the global ``random``
     module while a property runs, which Hypothesis reports as a strategy using ``random``.  The
@@ -472,6 +492,51 @@ def _collect(
         exc = future.exception()
         return error_result(theorem, budget, seed, device, f"the task failed on the cluster: {describe_exception(exc)}", waited)
     return result_from_payload(theorem, future.result(), budget, seed, device, certificates)
+
+
+def sweep_on_cluster(
+    cluster: Cluster, sizes: Sequence[tuple[int, int]], protocol: str, starts: int, seed: int, device: str,
+    on_row: Callable[[SizeResult], None] = lambda row: None, max_steps: int | None = None, chunk: int = CHUNK_STARTS,
+) -> list[SizeResult]:
+    """The sweep with every chunk of every size a task of its own (the chunks are fixed by
+    ``starts`` and ``chunk``, as in-process, so the rows are those of :func:`run_sweep`); each
+    row goes to ``on_row`` once its chunks are in, in the order of ``sizes``."""
+    from distributed import as_completed
+
+    futures: dict[Any, tuple[int, int]] = {}
+    for teachers, students in sizes:
+        for first, count in chunks_of(starts, chunk):
+            future = cluster.client.submit(
+                sweep_task, teachers, students, protocol, starts, seed, first, count, device, max_steps,
+                key=f"sweep-{protocol}-{teachers}-{students}-{starts}-{seed}-{first}", pure=False, retries=0,
+            )
+            futures[future] = (teachers, students)
+    parts: dict[tuple[int, int], list[ChunkResult]] = {size: [] for size in sizes}
+    rows: dict[tuple[int, int], SizeResult] = {}
+    emitted = 0
+    for future in as_completed(futures):
+        size = futures[future]
+        parts[size].append(_collect_chunk(future, size))
+        if sum(part.count for part in parts[size]) == starts:
+            rows[size] = merged(size[0], size[1], protocol, starts, parts[size])
+        while emitted < len(sizes) and sizes[emitted] in rows:
+            on_row(rows[sizes[emitted]])
+            emitted += 1
+    return [rows[size] for size in sizes]
+
+
+def _collect_chunk(future: Any, size: tuple[int, int]) -> ChunkResult:
+    where = f"k={size[0]} n={size[1]}"
+    if future.status == "cancelled":
+        raise LandscapeError(f"the Dask scheduler dropped a chunk of {where} (was the scheduler lost?); every finished row was kept")
+    if future.status == "error":
+        raise LandscapeError(f"a chunk of {where} failed on the cluster ({describe_exception(future.exception())}); every finished row was kept")
+    data = json.loads(future.result())
+    if REFUSED in data:
+        raise InvalidArgument(data[REFUSED])
+    if FAILED in data:
+        raise LandscapeError(f"a chunk of {where} failed on the cluster ({data[FAILED]}); every finished row was kept")
+    return ChunkResult.from_dict(data["chunk"])
 
 
 def theorems_of_items(items: Iterable[Any]) -> list[Theorem]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -71,6 +71,9 @@ HESSIAN_BATCH = 256  # end points whose Hessians are formed together (bounded me
 CHECK_EVERY = 50  # GD steps between convergence checks (finished runs leave the batch there)
 LOSS_DIGITS = 6  # spurious losses agreeing to this many significant digits are one value
 CONFIDENCE = 0.95
+# Starts per chunk: the unit of work (a task on a cluster, and the same split in-process, so a row
+# does not depend on where its chunks ran); 250 keeps a k = 20 chunk's batch within a few GB.
+CHUNK_STARTS = 250
 SAFRAN_SHAMIR_STARTS = 1000  # runs per size in the paper
 EQUAL_SIZES = tuple((k, k) for k in range(6, 21))  # k = n = 6..20
 WIDER_SIZES = tuple((k, k + 1) for k in range(13, 20))  # n = k + 1, k = 13..19
@@ -214,15 +217,49 @@ class SizeResult:
         }
 
 
-def run_size(
-    teachers: int, students: int, protocol: str, starts: int = SAFRAN_SHAMIR_STARTS, seed: int = 0, device: str = "cpu",
+@dataclass(slots=True)
+class ChunkResult:
+    """Where the runs of one chunk of a size's starts ended: the unit of work of a sweep (one task
+    on a cluster)."""
+
+    first: int
+    count: int
+    certified_spurious: int
+    objective_spurious: int
+    near_global: int
+    unconverged: int
+    minima: list[dict[str, Any]]
+    descent_seconds: float
+    certification_seconds: float
+    start_steps: int
+    device: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChunkResult:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+def chunks_of(starts: int, chunk: int = CHUNK_STARTS) -> list[tuple[int, int]]:
+    """(first start, count) of each chunk: fixed by ``starts`` and ``chunk`` alone, never by the
+    number of workers, so a row does not depend on where its chunks ran."""
+    if chunk < 1:
+        raise ValueError(f"chunk={chunk} must be a positive number of starts")
+    return [(first, min(chunk, starts - first)) for first in range(0, starts, chunk)]
+
+
+def run_chunk(
+    teachers: int, students: int, protocol: str, starts: int, seed: int, first: int, count: int, device: str = "cpu",
     max_steps: int | None = None,
-) -> SizeResult:
-    """All ``starts`` runs at (k, n) = (``teachers``, ``students``) under ``protocol``, then
-    certification of every run that ended above the protocol's threshold."""
+) -> ChunkResult:
+    """Starts ``first`` .. ``first + count - 1`` of the size's ``starts`` (all drawn from the seed
+    and the size, then sliced) under ``protocol``, then certification of every run that ended
+    above the protocol's threshold."""
     landscape = ReluTeacher(teachers, students)
     generator = torch.Generator().manual_seed(seed * 1_000_003 + 1000 * teachers + students)
-    start = landscape.random_points(starts, generator).to(device)
+    start = landscape.random_points(starts, generator)[first : first + count].to(device)
     if protocol == "paper":
         descent = paper_descent(start, teachers, students, max_steps or PAPER_MAX_STEPS)
         threshold = PAPER_SPURIOUS_OBJECTIVE
@@ -233,10 +270,46 @@ def run_size(
     converged = descent.converged.numpy()
     started = time.perf_counter()
     certified, minima = certify_spurious(landscape, descent.points[above].numpy(), seed)
-    return SizeResult(
-        teachers, students, protocol, starts, certified, int((above & converged).sum()), int((~above & converged).sum()),
-        int((~converged).sum()), minima, descent.seconds, time.perf_counter() - started, descent.start_steps, str(device),
+    return ChunkResult(
+        first, count, certified, int((above & converged).sum()), int((~above & converged).sum()), int((~converged).sum()),
+        minima, descent.seconds, time.perf_counter() - started, descent.start_steps, str(device),
     )
+
+
+def merged(teachers: int, students: int, protocol: str, starts: int, parts: Iterable[ChunkResult]) -> SizeResult:
+    """The row of a size from its chunks: counts and costs added, the distinct spurious losses
+    pooled (counts added, the smallest Hessian lower bound kept), in order of loss."""
+    parts = sorted(parts, key=lambda part: part.first)
+    covered = 0
+    for part in parts:
+        if part.first != covered:
+            break
+        covered += part.count
+    if not parts or covered != starts:
+        raise ValueError(f"the chunks of k={teachers} n={students} do not cover its {starts} starts exactly once")
+    values: dict[float, dict[str, Any]] = {}
+    for part in parts:
+        for entry in part.minima:
+            pooled = values.setdefault(entry["loss"], {"loss": entry["loss"], "count": 0, "hessian_min": entry["hessian_min"]})
+            pooled["count"] += entry["count"]
+            pooled["hessian_min"] = min(pooled["hessian_min"], entry["hessian_min"])
+    total = {name: sum(getattr(p, name) for p in parts) for name in ("certified_spurious", "objective_spurious", "near_global", "unconverged")}
+    return SizeResult(
+        teachers, students, protocol, starts, total["certified_spurious"], total["objective_spurious"], total["near_global"],
+        total["unconverged"], [values[key] for key in sorted(values)], sum(p.descent_seconds for p in parts),
+        sum(p.certification_seconds for p in parts), sum(p.start_steps for p in parts), parts[0].device,
+    )
+
+
+def run_size(
+    teachers: int, students: int, protocol: str, starts: int = SAFRAN_SHAMIR_STARTS, seed: int = 0, device: str = "cpu",
+    max_steps: int | None = None, chunk: int = CHUNK_STARTS,
+) -> SizeResult:
+    """All ``starts`` runs at (k, n) = (``teachers``, ``students``) under ``protocol``, chunk by
+    chunk (:func:`run_chunk`), merged into one row (:func:`merged`)."""
+    parts = [run_chunk(teachers, students, protocol, starts, seed, first, count, device, max_steps)
+             for first, count in chunks_of(starts, chunk)]
+    return merged(teachers, students, protocol, starts, parts)
 
 
 def certify_spurious(landscape: ReluTeacher, points: np.ndarray, seed: int) -> tuple[int, list[dict[str, Any]]]:
@@ -279,12 +352,12 @@ def sizes_between(low: int, high: int, wider: bool = False) -> list[tuple[int, i
 
 def run_sweep(
     sizes: Iterable[tuple[int, int]], protocol: str, starts: int, seed: int, device: str,
-    on_row: Callable[[SizeResult], None] = lambda row: None, max_steps: int | None = None,
+    on_row: Callable[[SizeResult], None] = lambda row: None, max_steps: int | None = None, chunk: int = CHUNK_STARTS,
 ) -> list[SizeResult]:
     """:func:`run_size` for every size, each row handed to ``on_row`` as soon as it is done."""
     rows = []
     for teachers, students in sizes:
-        row = run_size(teachers, students, protocol, starts, seed, device, max_steps)
+        row = run_size(teachers, students, protocol, starts, seed, device, max_steps, chunk)
         on_row(row)
         rows.append(row)
     return rows

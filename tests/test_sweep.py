@@ -11,6 +11,9 @@ import torch
 from landscape.landscapes.networks import ReluTeacher
 from landscape.engine.sweep import (
     SizeResult,
+    chunks_of,
+    merged,
+    run_chunk,
     certify_spurious,
     clopper_pearson,
     gradient,
@@ -81,3 +84,22 @@ def test_sizes_of_the_experiment():
     assert sizes_between(18, 20, wider=True) == [(18, 18), (19, 19), (20, 20), (18, 19), (19, 20)]
     assert len(sizes_between(6, 20, wider=True)) == 15 + 7
     assert isinstance(run_size.__doc__, str) and SizeResult.__doc__
+
+
+def test_chunks_cover_the_starts_once_and_depend_on_nothing_else():
+    assert chunks_of(1000) == [(0, 250), (250, 250), (500, 250), (750, 250)]
+    assert chunks_of(40, 16) == [(0, 16), (16, 16), (32, 8)]
+    with pytest.raises(ValueError, match="positive"):
+        chunks_of(10, 0)
+
+
+def test_a_row_is_its_chunks_merged_and_a_missing_chunk_is_refused():
+    parts = [run_chunk(7, 7, "harness", 40, 0, first, count) for first, count in chunks_of(40, 16)]
+    row = run_size(7, 7, "harness", starts=40, seed=0, chunk=16)
+    whole = merged(7, 7, "harness", 40, reversed(parts))  # the order chunks arrive in does not matter
+    timings = ("descent_seconds", "certification_seconds", "start_steps_per_second")
+    assert {k: v for k, v in whole.as_dict().items() if k not in timings} == {k: v for k, v in row.as_dict().items() if k not in timings}
+    assert sum(p.certified_spurious for p in parts) == row.certified_spurious
+    assert sum(m["count"] for m in row.minima) == row.certified_spurious
+    with pytest.raises(ValueError, match="do not cover its 40 starts"):
+        merged(7, 7, "harness", 40, parts[:1] + parts[2:])
