@@ -13,11 +13,13 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from landscape.oracles.classify import PointClass, classify
 from landscape.landscapes.deep_linear import DeepLinear
+from landscape.oracles.classify import PointClass
 from landscape.oracles.symbolic import SymbolicLandscape
-from landscape.theorems.common import certified, certify, survey
+from landscape.searching.critical_points import CRITICAL_POINT_MIX
+from landscape.theorems.common import NAMED, certified, certify, survey, with_provenance
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.properties import unexercised
 
 POSITION = 20  # place in the catalogue (landscape.theorems.catalogue)
 
@@ -72,20 +74,29 @@ def toy_check(theorem_id: str, claim_every_critical_global: bool = False):
                 special.append(("origin", np.zeros(2)))
             else:
                 components["unexpected"] += 1
-        found = survey(landscape, context, seed, special)
+        # Both claims are about saddles as well as minima (the origin; "every critical point"), so
+        # the search seeks saddles too, and reaches the origin without being told of it.
+        found = survey(landscape, context, seed, special, mix=CRITICAL_POINT_MIX)
         counts = found.counts()
-        for label, point, kind in found.items():
+        for (label, point, kind), origin in zip(found.items(), found.provenance):
             bad = kind.kind is PointClass.LOCAL_MINIMUM or (label == "origin" and kind.kind is not PointClass.STRICT_SADDLE)
             if claim_every_critical_global:
                 bad = kind.kind not in (PointClass.GLOBAL_MINIMUM, PointClass.NOT_CRITICAL)
             if bad:
                 claim = f"{label} of (y - v w x)^2 with (x, y) = ({instance.x}, {instance.y}): {kind.kind.value} [{kind.level}]"
-                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed, exact=True)
-                return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts)
+                # a named point is exactly critical (sympy's solution): its checks are exact; a searched
+                # one is critical to rounding, so its proof is the interval one (rigour_for)
+                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed, exact=origin == NAMED)
+                return with_provenance(certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts), found)
         if components["unexpected"] or components["origin"] != 1 or not components["curve"]:
             return Evidence(Outcome.INCONCLUSIVE, f"sympy's critical set is not the expected one: {solutions}", None, counts, found.restarts)
         message = f"exact critical set: origin + curve; {len(found.classes)} candidates classified"
-        return Evidence(Outcome.SUPPORTS, message, None, counts, found.restarts)
+        # Decided only where the claim was exercised: a minimum reached by the search ("every local
+        # minimum is global"), or for "every critical point is a global minimum" a saddle or maximum.
+        exercised = [PointClass.STRICT_SADDLE] if claim_every_critical_global else [PointClass.LOCAL_MINIMUM]
+        reason = unexercised(found, exercised)
+        outcome = Outcome.SUPPORTS if reason is None else Outcome.INCONCLUSIVE
+        return with_provenance(Evidence(outcome, message + ("" if reason is None else f"; {reason}"), None, counts, found.restarts), found)
 
     return check
 

@@ -266,10 +266,10 @@ def global_certificate_check(
             if claim_first_order_global and not is_global:
                 claim = f"{label}: a first-order point with sigma_max(Y - UV^T) = {polar:.6g} > lambda = {landscape.lam:.6g}, F above the optimum by {gap:.6g}"
                 checks = [{"name": "polar-condition", "args": {"holds": False}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
-                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return with_provenance(certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks), found)
             if drop_zero_column and kind.kind.is_minimum and not is_global:
                 claim = f"{label}: a {kind.kind.value} of width {landscape.width} with F above the optimum over all widths by {gap:.6g}"
-                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, [{"name": "convex-gap", "args": {"at_least": 0.5 * gap}}])
+                return with_provenance(certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, [{"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]), found)
             if abs(lhs - rhs) > IDENTITY_RTOL * max(scale, abs(rhs)) * 1e2:
                 return Evidence(Outcome.INCONCLUSIVE,
                                 f"{label}: Cor 1.6 (i) off by {lhs - rhs:.3g} at a critical point (numerical trouble?)", None, counts, found.restarts)
@@ -277,12 +277,12 @@ def global_certificate_check(
                 claim = f"{label}: condition (ii) {'holds' if condition_ii else 'fails'} but F - optimum = {gap:.6g}"
                 gap_check = {"at_least": 0.5 * gap} if condition_ii else {"at_most": gap_tol}
                 checks = [{"name": "polar-condition", "args": {"holds": condition_ii}}, {"name": "convex-gap", "args": gap_check}]
-                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return with_provenance(certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks), found)
             column = zero_column(landscape, point)
             if column is not None and kind.kind.is_minimum and not is_global:
                 claim = f"{label}: a local minimum with zero column {column} but F above the optimum by {gap:.6g}"
                 checks = [{"name": "zero-column", "args": {"column": column}}, {"name": "convex-gap", "args": {"at_least": 0.5 * gap}}]
-                return certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks)
+                return with_provenance(certify_factorisation_point(theorem_id, claim, landscape, point, context, seed, checks), found)
         message = f"{len(found.classes)} candidates: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         reason = unexercised(found, list(CRITICAL))
         if reason is not None:
