@@ -9,19 +9,27 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
-from landscape.certificates.registry import run_check
+from landscape.certificates.registry import CheckResult, replayable, run_check
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
+from landscape.landscapes.base import Landscape
 from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
-from landscape.oracles.classify import PointClass, classify
+from landscape.oracles.classify import PointClass, Tolerances, classify
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
-from landscape.theorems.common import certified, certify, survey, with_provenance
+from landscape.theorems.common import (
+    SEARCHED,
+    certified,
+    certify,
+    survey,
+    with_provenance,
+)
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import unexercised
 
@@ -127,6 +135,96 @@ def thm_1_2_direction(landscape: DeepLinear, subset: tuple[int, ...], k: int, c:
     return np.concatenate([dv.T.reshape(-1), du.reshape(-1)])
 
 
+EIGEN_GROUP_RTOL = 1e-9  # eigenvalues of Sigma within this x lambda_max are one eigenvalue (a repeated one)
+ALIGNMENT_RTOL = 1e-6  # singular values of P_lambda U above this x |U| count towards its rank
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """Which index sets J of (1.24) fit a critical point's U = Q_J C, over every ordered eigenbasis
+    Q of Sigma (with a repeated eigenvalue the basis, and so J, is not unique).
+
+    Attributes:
+        aligned: U V^T has rank n1 and its column space is spanned by eigenvectors (the sum over
+            eigenvalues of rank(P_lambda U V^T) is n1).
+        first: J = [n1] fits.
+        other: some J != [n1] fits (one is ``example``, 1-based).
+    """
+
+    aligned: bool
+    first: bool
+    other: bool
+    example: tuple[int, ...]
+    detail: str
+
+
+def one_hidden_labels(landscape: DeepLinear, point: np.ndarray) -> Labels:
+    """:class:`Labels` of ``point`` = (W_1, W_2) = (V^T, U): per group G of equal eigenvalues,
+    d_G = rank(P_G U V^T); J fits iff |J & G| = d_G for every G (rank U V^T = n1 needed).  [n1] fits iff d_G = |G & [n1]| for
+    all G; a J != [n1] fits iff [n1] does not, or some 0 < d_G < |G|."""
+    n0, n1, n2 = landscape.widths
+    vt = np.asarray(point[: n1 * n0], dtype=np.float64).reshape(n1, n0)
+    u = np.asarray(point[n1 * n0 :], dtype=np.float64).reshape(n2, n1)
+    # Ranks and column spaces are read from the product U V^T, on the scale of the least-squares
+    # map S_yx S_xx^+ (invariant under U -> U C, V -> V C^-T, so a tiny C does not fake a rank).
+    product = u @ vt
+    values, q = sigma_eigen(landscape)
+    scale = max(abs(float(values[0])), 1e-300)
+    groups: list[list[int]] = []
+    for index, value in enumerate(values):
+        if groups and abs(values[groups[-1][0]] - value) <= EIGEN_GROUP_RTOL * scale:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    norm = max(float(np.linalg.norm(landscape.syx @ np.linalg.pinv(landscape.sxx, hermitian=True), 2)), 1e-300)
+    ranks = []
+    for group in groups:
+        projected = q[:, group].T @ product
+        singular = np.linalg.svd(projected, compute_uv=False) if projected.size else np.zeros(0)
+        ranks.append(int((singular > ALIGNMENT_RTOL * norm).sum()))
+    aligned = sum(ranks) == n1 == np.linalg.matrix_rank(product, tol=ALIGNMENT_RTOL * norm)
+    first = aligned and all(d == len([i for i in g if i < n1]) for g, d in zip(groups, ranks))
+    other = aligned and (not first or any(0 < d < len(g) for g, d in zip(groups, ranks)))
+    example: list[int] = []
+    if other:
+        for group, d in zip(groups, ranks):  # the last d indices of each group: != [n1] where a choice exists
+            example += group[len(group) - d :]
+    detail = (f"eigenvalue groups {[[i + 1 for i in g] for g in groups]} with rank(P_G U) = {ranks}"
+              f" (eigenvalues {', '.join(f'{v:.12g}' for v in values)})")
+    return Labels(bool(aligned), bool(first), bool(other), tuple(i + 1 for i in sorted(example)), detail)
+
+
+@replayable("one-hidden-labels")
+def _check_labels(landscape: Landscape, point: np.ndarray, tol: Tolerances, args: dict[str, Any]) -> CheckResult:
+    """The point's U is Q_J C for an ordered eigenbasis Q of Sigma and some J != [n1] (``other``), or
+    only for J = [n1] (``first``), recomputed from the landscape's data (:func:`one_hidden_labels`)."""
+    if not isinstance(landscape, DeepLinear) or len(landscape.widths) != 3:
+        return CheckResult("one-hidden-labels", False, "needs a one-hidden-layer linear network")
+    labels = one_hidden_labels(landscape, point)
+    wanted = args["expect"]
+    passed = labels.aligned and (labels.other if wanted == "other" else labels.first and not labels.other)
+    return CheckResult("one-hidden-labels", bool(passed),
+                       f"{labels.detail}: J = [n1] fits: {labels.first}, some J != [n1] fits: {labels.other} (e.g. J = {set(labels.example)})")
+
+
+def _label_counterexample(theorem_id: str, label: str, landscape: DeepLinear, point: np.ndarray, kind, context: Context,  # type: ignore[no-untyped-def]
+                          seed: int) -> tuple[str, list[dict]] | None:
+    """For a searched critical point with full-rank U: the claim it breaks, with the labels check,
+    where (1.24) says otherwise (J != [n1] fits but it is no strict saddle; only [n1] fits but it is
+    no global minimum); None where it agrees."""
+    labels = one_hidden_labels(landscape, point)
+    if not labels.aligned:
+        return None  # not of the form (1.24) to this tolerance: the rank-deficient and not-critical cases
+    if labels.other and kind.kind is not PointClass.STRICT_SADDLE:
+        claim = (f"{label}: a searched critical point of the form (1.24) with J = {set(labels.example)} != [n1] "
+                 f"(for an ordered eigenbasis of Sigma) is a {kind.kind.value}, not a strict saddle; {labels.detail}")
+        return claim, [{"name": "one-hidden-labels", "args": {"expect": "other"}}]
+    if labels.first and not labels.other and kind.kind is not PointClass.GLOBAL_MINIMUM:
+        claim = f"{label}: a searched critical point of the form (1.24) with J = [n1] is a {kind.kind.value}, not a global minimum"
+        return claim, [{"name": "one-hidden-labels", "args": {"expect": "first"}}]
+    return None
+
+
 def one_hidden_check(theorem_id: str, require_distinct: bool = True):
     r"""Property of 003 Thm 1.2 / 1.3.
 
@@ -180,14 +278,24 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
         named = Counter(counts)  # the points (1.24), one per subset J: distinct by construction
         found = survey(landscape, context, seed, special, mix=CRITICAL_POINT_MIX)
         counts.update(found.counts())
-        for label, point, kind in found.items():
+        for (label, point, kind), origin in zip(found.items(), found.provenance):
             not_strict = kind.kind in (PointClass.LOCAL_MINIMUM, PointClass.DEGENERATE_SADDLE, PointClass.SECOND_ORDER_STATIONARY)
+            checks: list[dict] = []
             if not_strict:
                 claim = f"{label}: a non-global critical point without negative curvature ({kind.kind.value})"
-                cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed)
-                evidence = certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts, found)
-                evidence.named.update(named)
-                return evidence
+            elif origin == SEARCHED and kind.kind is not PointClass.NOT_CRITICAL:
+                # The closed form (1.24) checked on what the search reached, not only on the points
+                # built from it: the point's own U says which J it is.
+                broken = _label_counterexample(theorem_id, label, landscape, point, kind, context, seed)
+                if broken is None:
+                    continue
+                claim, checks = broken
+            else:
+                continue
+            cert = certify(theorem_id, "counterexample", claim, landscape, point, kind, context, seed, extra_checks=checks)
+            evidence = certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, found.restarts, found)
+            evidence.named.update(named)
+            return evidence
         message = f"all {sum(counts.values())} critical points as Thm 1.2 says: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())
         )

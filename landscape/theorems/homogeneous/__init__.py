@@ -139,6 +139,9 @@ def relu_without_zero_unit_check(theorem_id: str):
                 entry = {"name": "relu-escape", "args": {"eps": list(ESCAPE_EPS)}}
                 cert = certify(theorem_id, "counterexample", claim, landscape, point, found, context, seed, [entry])
                 return certified(Outcome.COUNTEREXAMPLE, claim, cert, counts, len(points))
+        if not (counts[PointClass.LOCAL_MINIMUM.value] or counts[PointClass.GLOBAL_MINIMUM.value]):
+            # the claim is about local minima: an instance where the search reached none is undecided
+            return Evidence(Outcome.INCONCLUSIVE, f"no minimum reached in {len(points)} starts", None, counts, len(points))
         return Evidence(Outcome.SUPPORTS, "every local minimum found has Omega°(R) <= lambda", None, counts, len(points))
 
     return check
