@@ -218,3 +218,24 @@ def test_a_forbid_claim_plants_what_it_forbids(kinds, planted):
     plan = plan_for(theorem)
     assert (plan.kind if planted else plan) == (planted or plan)
     assert isinstance(plan, str) != bool(planted)
+
+
+def test_outside_its_ball_a_plant_has_the_base_s_exact_taylor_coefficients_and_inside_the_blend_s():
+    """Outside the ball the planted loss is the base's on a neighbourhood, so its Taylor
+    coefficients are the base's closed-form ones (one evaluation, as the higher-order test's cost
+    counts them); inside, nested derivatives of the blend, which differ from the base's."""
+    base = _landscape()
+    plant = _plant(base, "monkey-saddle")
+    planted = Planted(base, plant)
+    centre = torch.tensor(plant.centre, dtype=DTYPE)
+    direction = torch.nn.functional.normalize(torch.ones(base.n_params, dtype=DTYPE), dim=0)
+    outside = centre + 3.0 * plant.radius * direction
+    assert planted.exact_taylor_at(outside) and not planted.exact_taylor_at(centre)
+    exact = base.taylor_coefficients(outside, direction, 4)
+    assert planted.taylor_coefficients(outside, direction, 4) == exact
+    nested = Landscape.taylor_coefficients(planted, outside, direction, 4)  # the blend differentiated
+    assert np.allclose(nested, exact, rtol=1e-9, atol=1e-9)
+    assert planted.leading_taylor_term(outside, direction, 1e-12, 4) == base.leading_taylor_term(outside, direction, 1e-12, 4)
+    inside = Landscape.taylor_coefficients(planted, centre, direction, 3)
+    assert planted.taylor_coefficients(centre, direction, 3) == inside
+    assert not np.allclose(inside, base.taylor_coefficients(centre, direction, 3))

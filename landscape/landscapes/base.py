@@ -129,6 +129,11 @@ class Landscape(ABC):
             derivative = _differentiate(derivative)
         return coefficients
 
+    def exact_taylor_at(self, theta: Tensor) -> bool:
+        """Whether the Taylor coefficients at ``theta`` come in closed form (one evaluation, not
+        nested derivatives): the family's :attr:`exact_taylor` unless a subclass knows better."""
+        return self.exact_taylor
+
     def leading_taylor_term(
         self, theta: Tensor, direction: Tensor, floor: float, max_order: int
     ) -> tuple[int | None, list[float]]:

@@ -123,6 +123,29 @@ class Planted(Landscape):
         """The base landscape: a planted instance is searched with its base's seeds."""
         return self.base
 
+    def _outside(self, theta: Tensor) -> bool:
+        """Whether ``theta`` (one point) lies strictly outside the plant's ball, where the loss is
+        the base's on a whole neighbourhood (the blend's weight is exactly 0 for u >= 1)."""
+        z = theta.reshape(-1) - self._centre.to(theta)
+        return bool(float((z * z).sum()) > self.plant.radius**2)
+
+    def exact_taylor_at(self, theta: Tensor) -> bool:
+        return self._outside(theta) and self.base.exact_taylor_at(theta)
+
+    def taylor_coefficients(self, theta: Tensor, direction: Tensor, order: int) -> list[float]:
+        """Outside the ball the base's coefficients (the two losses agree near ``theta``), else
+        nested derivatives of the blend."""
+        if self._outside(theta):
+            return self.base.taylor_coefficients(theta, direction, order)
+        return super().taylor_coefficients(theta, direction, order)
+
+    def leading_taylor_term(
+        self, theta: Tensor, direction: Tensor, floor: float, max_order: int
+    ) -> tuple[int | None, list[float]]:
+        if self._outside(theta):
+            return self.base.leading_taylor_term(theta, direction, floor, max_order)
+        return super().leading_taylor_term(theta, direction, floor, max_order)
+
     def inner(self, theta: Tensor) -> Tensor:
         """q(theta - c), the loss in the inner half of the ball."""
         centre, axes, r, depth = self._centre.to(theta), self._axes.to(theta), self.plant.radius, self.plant.depth

@@ -512,13 +512,13 @@ def _higher_order(
         length = np.linalg.norm(raw)
         if length < 1e-8:
             continue
-        affordable = _affordable_order(landscape, HIGHER_ORDER_COST_BOUND - spent)
+        affordable = _affordable_order(landscape, HIGHER_ORDER_COST_BOUND - spent, theta)
         if affordable < 3:
             stopped = f"higher-order test stopped by its cost bound after {tried} of {len(candidates)} directions"
             return _perturbation(landscape, theta, base, tol, rng, stopped)
         d = torch.as_tensor(raw / length, dtype=DTYPE)
         order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, affordable)
-        spent += _taylor_cost(landscape, len(taylor) - 1)
+        spent += _taylor_cost(landscape, len(taylor) - 1, theta)
         if order is None or order < 3:
             continue
         descends = taylor[order] < 0 or order % 2 == 1
@@ -534,15 +534,15 @@ def _higher_order(
     return _perturbation(landscape, theta, base, tol, rng)
 
 
-def _taylor_cost(landscape: Landscape, order: int) -> int:
-    """Loss-evaluation equivalents of the Taylor coefficients c_0..c_order along one direction."""
-    return 1 if landscape.exact_taylor else 2 ** (order + 1) - 1
+def _taylor_cost(landscape: Landscape, order: int, theta: torch.Tensor) -> int:
+    """Loss-evaluation equivalents of the Taylor coefficients c_0..c_order along one direction at ``theta``."""
+    return 1 if landscape.exact_taylor_at(theta) else 2 ** (order + 1) - 1
 
 
-def _affordable_order(landscape: Landscape, remaining: int) -> int:
+def _affordable_order(landscape: Landscape, remaining: int, theta: torch.Tensor) -> int:
     """The highest order (at most :data:`MAX_TAYLOR_ORDER`) whose coefficients fit ``remaining``."""
     order = MAX_TAYLOR_ORDER
-    while order > 0 and _taylor_cost(landscape, order) > remaining:
+    while order > 0 and _taylor_cost(landscape, order, theta) > remaining:
         order -= 1
     return order
 
