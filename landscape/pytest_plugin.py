@@ -339,7 +339,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         cluster = Cluster(address).open()
     except LandscapeError as exc:
         raise pytest.UsageError(str(exc)) from None
-    prefetch = Prefetch(cluster, selected_budget(config), int(config.getoption("landscape_seed")))
+    prefetch = Prefetch(cluster, selected_budget(config), int(config.getoption("landscape_seed")), power=selected_power(config))
     config.stash[_PREFETCH] = prefetch
     for item in session.items:
         for theorem in theorems_of_items([item]):
@@ -372,8 +372,8 @@ def verifier(config: pytest.Config) -> Callable[..., Any]:
     def verify_theorem(
         theorem: Any, budget: Any, seed: int = 0, device: str = "cpu", certificates: Path | None = None, power: Any = None
     ) -> Any:
-        # a power run stays in this process (the cluster prefetches plain verifications only)
-        result = None if prefetch is None or power is not None else prefetch.result(theorem, budget, seed, device, certificates)
+        # a prefetched verification (and power run) of the same settings, else this process's
+        result = None if prefetch is None else prefetch.result(theorem, budget, seed, device, certificates, power)
         return result if result is not None else verify(theorem, budget, seed, device, certificates=certificates, power=power)
 
     return verify_theorem

@@ -185,6 +185,26 @@ def test_power_runs_are_tasks_of_their_own_with_the_in_process_figures(cluster, 
     assert "processing" in story, story  # the power run was a task of its own on the scheduler
 
 
+def test_pytest_s_prefetch_runs_power_runs_as_tasks_too(cluster, tmp_path):
+    """``pytest --landscape-scheduler ... --landscape-power``: the prefetch submits each theorem's
+    power run beside its verification and serves both; a call with other power settings is not
+    served from it."""
+    from landscape.engine.cluster import Prefetch
+    from landscape.engine.power import PowerSettings, measure_power
+
+    budget = with_overrides(budget_named("quick"), instances=1, restarts=1)
+    settings = PowerSettings(radii=(20.0,), plants=1)
+    theorem = REGISTRY.get("deep-linear-no-bad-local-min")
+    prefetch = Prefetch(cluster, budget, 0, power=settings)
+    prefetch.submit(theorem)
+    assert prefetch.result(theorem, budget, 0, "cpu", tmp_path, None) is None  # asked without a power run
+    served = prefetch.result(theorem, budget, 0, "cpu", tmp_path, settings)
+    here = measure_power(theorem, budget, 0, "cpu", settings)
+    here.pop("seconds"), served.power.pop("seconds")
+    assert served.power == json.loads(json.dumps(here)) and served.power["by_radius"] == {"20": [1, 1]}
+    assert prefetch.served == 1
+
+
 TIMINGS = ("descent_seconds", "certification_seconds", "start_steps_per_second")
 
 

@@ -559,30 +559,40 @@ class Prefetch:
     test asks for its theorem's verification: the cluster works on every theorem at once while
     pytest walks through its tests in order."""
 
-    def __init__(self, cluster: Cluster, budget: Budget, seed: int, device: str = "cpu") -> None:
-        self.cluster, self.budget, self.seed, self.device = cluster, budget, seed, device
+    def __init__(self, cluster: Cluster, budget: Budget, seed: int, device: str = "cpu", power: PowerSettings | None = None) -> None:
+        self.cluster, self.budget, self.seed, self.device, self.power = cluster, budget, seed, device, power
         self._futures: dict[str, tuple[Theorem, Any]] = {}
+        self._power_futures: dict[str, Any] = {}
         self.served = 0  # verifications answered from the cluster
 
     def submit(self, theorem: Theorem, file: ShippedFile | None = None) -> None:
         if theorem.id not in self._futures:
             self._futures[theorem.id] = (theorem, self.cluster.submit(theorem, self.budget, self.seed, self.device, True, file))
+            if self.power is not None:  # the power run is a task of its own, as for ``verify --power``
+                self._power_futures[theorem.id] = self.cluster.submit_power(theorem, self.budget, self.seed, self.device, self.power, file)
 
     def __len__(self) -> int:
         return len(self._futures)
 
-    def result(self, theorem: Theorem, budget: Budget, seed: int, device: str, certificates: Path | None) -> VerificationResult | None:
-        """The prefetched verification of ``theorem``, or None when none matches this call (another
-        budget, seed or device, no certificate folder, or a theorem that was not prefetched)."""
+    def result(
+        self, theorem: Theorem, budget: Budget, seed: int, device: str, certificates: Path | None, power: PowerSettings | None = None,
+    ) -> VerificationResult | None:
+        """The prefetched verification of ``theorem`` (with its power run when one was asked for),
+        or None when none matches this call (another budget, seed, device or power run, no
+        certificate folder, or a theorem that was not prefetched)."""
         entry = self._futures.get(theorem.id)
-        same = (budget, seed, device) == (self.budget, self.seed, self.device) and certificates is not None
+        same = (budget, seed, device, power) == (self.budget, self.seed, self.device, self.power) and certificates is not None
         if entry is None or entry[0] is not theorem or not same:
             return None
-        future = entry[1]
         started = time.perf_counter()
-        try:
-            future.result()
-        except Exception:  # noqa: BLE001 - the future's error is turned into an ``error`` verdict below
-            pass
+        futures = [entry[1]] + ([self._power_futures[theorem.id]] if power is not None else [])
+        for future in futures:
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 - the future's error is turned into an ``error`` verdict below
+                pass
         self.served += 1
-        return _collect(future, theorem, budget, seed, device, certificates, time.perf_counter() - started)
+        result = _collect(entry[1], theorem, budget, seed, device, certificates, time.perf_counter() - started)
+        if power is not None:
+            result.power = _collect_power(self._power_futures[theorem.id], theorem)
+        return result
