@@ -1,9 +1,10 @@
 """Verification on a Dask cluster (``--scheduler ADDRESS`` or ``--scheduler local:N``).
 
 Each theorem is one task, and so is each theorem's power run (``--power``); a sweep
-(``landscape sweep --scheduler``) is one task per chunk of starts of each size.  Hypothesis drives all of a theorem's instances inside its task,
-exactly as :func:`landscape.engine.runner.verify` does in-process, so shrinking and the meaning of
-the seed do not change: every random draw comes from the run seed and the instance, never from
+(``landscape sweep --scheduler``) is one task per chunk of starts of each size.  Hypothesis
+drives all of a theorem's instances inside its task, exactly as
+:func:`landscape.engine.runner.verify` does in-process, so shrinking and the meaning of the seed
+do not change: every random draw comes from the run seed and the instance, never from
 the worker, and a verdict does not depend on which worker ran it or on the order tasks finish.
 
 What crosses the wire is plain data only: a task receives the theorem id, the budget's fields,
@@ -196,26 +197,15 @@ class Cluster:
             key=f"verify-{theorem.id}-{budget.name}-{seed}", pure=False, retries=0,
         )
 
-
     def submit_power(
         self, theorem: Theorem, budget: Budget, seed: int, device: str, power: PowerSettings, file: ShippedFile | None = None,
     ) -> Any:
         """One task running ``theorem``'s power run; a future of :func:`power_task`'s JSON text."""
         return self.client.submit(
-            power_task, theorem.id, dataclasses.asdict(budget), seed, device, power_fields(power),
+            power_task, theorem.id, dataclasses.asdict(budget), seed, device, dataclasses.asdict(power),
             None if file is None else file.as_arguments(),
             key=f"power-{theorem.id}-{budget.name}-{seed}", pure=False, retries=0,
         )
-
-
-def power_fields(power: PowerSettings) -> dict[str, Any]:
-    """The power settings as plain data (radii as a list)."""
-    return {"kind": power.kind, "radii": list(power.radii), "plants": power.plants, "location": power.location}
-
-
-def power_settings(fields: dict[str, Any]) -> PowerSettings:
-    return PowerSettings(kind=fields["kind"], radii=tuple(float(r) for r in fields["radii"]), plants=int(fields["plants"]),
-                         location=fields["location"])
 
 
 def check_worker_versions(client: Any) -> None:
@@ -239,70 +229,68 @@ def check_worker_versions(client: Any) -> None:
 # -- on a worker ------------------------------------------------------------------------------
 
 
-def verify_task(
-    theorem_id: str, budget_fields: dict[str, Any], seed: int, device: str, write_certificate: bool,
-    file: dict[str, Any] | None,
-) -> str:
-    """Verify one theorem on a worker and return ``{"record": ..., "certificate": ...}`` as JSON
-    text (the certificate as its dict, or null).  Input the harness refuses is returned under
-    :data:`REFUSED`; anything else a task raises outside the property, under :data:`FAILED`."""
+def _task(work: Callable[[], dict[str, Any]]) -> str:
+    """What every task does around its work on a worker: one thread, the Hypothesis warning
+    about Dask's own ``random`` calls silenced, and the work's payload as JSON text.  Input the
+    harness refuses is returned under :data:`REFUSED`; anything else it raises, under :data:`FAILED`."""
     try:
         import torch
 
         torch.set_num_threads(WORKER_THREADS)
         _quiet_random_state_warning()
+        payload = work()
+    except LandscapeError as exc:  # InvalidArgument from verify already names the theorem
+        return json.dumps({REFUSED: str(exc)})
+    except BaseException as exc:  # noqa: BLE001 - a task that raises is reported (an ``error`` verdict), never a lost run
+        return json.dumps({FAILED: describe_exception(exc)})
+    return json.dumps(payload, allow_nan=False)
+
+
+def verify_task(
+    theorem_id: str, budget_fields: dict[str, Any], seed: int, device: str, write_certificate: bool,
+    file: dict[str, Any] | None,
+) -> str:
+    """Verify one theorem on a worker: ``{"record": ..., "certificate": ...}`` as JSON text (the
+    certificate as its dict, or null), or a refusal or failure (:func:`_task`)."""
+
+    def work() -> dict[str, Any]:
         theorem = _theorem_on_worker(theorem_id, file)
         with tempfile.TemporaryDirectory(prefix="landscape-task-") as folder:
             result = verify(
                 theorem, Budget(**budget_fields), seed, worker_device(device),
                 certificates=Path(folder) if write_certificate else None,
             )
-    except LandscapeError as exc:  # InvalidArgument from verify already names the theorem
-        return json.dumps({REFUSED: str(exc)})
-    except BaseException as exc:  # noqa: BLE001 - a task that raises is an ``error`` verdict, never a lost run
-        return json.dumps({FAILED: describe_exception(exc)})
-    certificate = None if result.certificate is None else result.certificate.to_json()
-    if certificate is not None and file is not None:
-        certificate = _name_client_file(certificate, file["path"])
-    return json.dumps({"record": result.as_record(), "certificate": certificate}, allow_nan=False)
+        certificate = None if result.certificate is None else result.certificate.to_json()
+        if certificate is not None and file is not None:
+            certificate = _name_client_file(certificate, file["path"])
+        return {"record": result.as_record(), "certificate": certificate}
+
+    return _task(work)
 
 
 def power_task(
     theorem_id: str, budget_fields: dict[str, Any], seed: int, device: str, power: dict[str, Any], file: dict[str, Any] | None,
 ) -> str:
     """A theorem's power run on a worker (:func:`~landscape.engine.power.measure_power`, the same
-    instances, seeds and budget as its verification), as ``{"power": ...}`` JSON text; refusals and
-    failures as :func:`verify_task` returns them."""
-    try:
-        import torch
+    instances, seeds and budget as its verification): ``{"power": ...}`` as JSON text, or a
+    refusal or failure (:func:`_task`)."""
 
-        torch.set_num_threads(WORKER_THREADS)
-        _quiet_random_state_warning()
+    def work() -> dict[str, Any]:
         theorem = _theorem_on_worker(theorem_id, file)
-        measured = measure_power(theorem, Budget(**budget_fields), seed, worker_device(device), power_settings(power))
-    except LandscapeError as exc:
-        return json.dumps({REFUSED: str(exc)})
-    except BaseException as exc:  # noqa: BLE001 - a failed power run is reported, never a lost run
-        return json.dumps({FAILED: describe_exception(exc)})
-    return json.dumps({"power": measured}, allow_nan=False)
+        settings = PowerSettings(**{**power, "radii": tuple(power["radii"])})
+        return {"power": measure_power(theorem, Budget(**budget_fields), seed, worker_device(device), settings)}
+
+    return _task(work)
 
 
 def sweep_task(
     teachers: int, students: int, protocol: str, starts: int, seed: int, first: int, count: int, device: str,
     max_steps: int | None,
 ) -> str:
-    """One chunk of a sweep's size on a worker (:func:`~landscape.engine.sweep.run_chunk`), as JSON
-    text; anything it raises, under :data:`FAILED`."""
-    try:
-        import torch
-
-        torch.set_num_threads(WORKER_THREADS)
-        part = run_chunk(teachers, students, protocol, starts, seed, first, count, worker_device(device), max_steps)
-    except LandscapeError as exc:
-        return json.dumps({REFUSED: str(exc)})
-    except BaseException as exc:  # noqa: BLE001 - reported on the client in one line
-        return json.dumps({FAILED: describe_exception(exc)})
-    return json.dumps({"chunk": part.as_dict()}, allow_nan=False)
+    """One chunk of a sweep's size on a worker (:func:`~landscape.engine.sweep.run_chunk`):
+    ``{"chunk": ...}`` as JSON text, or a refusal or failure (:func:`_task`)."""
+    return _task(lambda: {"chunk": run_chunk(teachers, students, protocol, starts, seed, first, count,
+                                             worker_device(device), max_steps).as_dict()})
 
 
 def _quiet_random_state_warning() -> None:
