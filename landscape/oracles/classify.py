@@ -507,18 +507,19 @@ def _higher_order(
     if kernel.shape[1] > 1:  # in a one-dimensional kernel the basis vector is the only direction
         candidates += [kernel @ rng.standard_normal(kernel.shape[1]) for _ in range(probe_directions)]
     coefficient_floor = tol.descent * base.scales["loss"]
+    exact = landscape.exact_taylor_at(theta)  # closed-form coefficients at this point (the cost bound counts them as one)
     spent = 0
     for tried, raw in enumerate(candidates):
         length = np.linalg.norm(raw)
         if length < 1e-8:
             continue
-        affordable = _affordable_order(landscape, HIGHER_ORDER_COST_BOUND - spent, theta)
+        affordable = _affordable_order(exact, HIGHER_ORDER_COST_BOUND - spent)
         if affordable < 3:
             stopped = f"higher-order test stopped by its cost bound after {tried} of {len(candidates)} directions"
             return _perturbation(landscape, theta, base, tol, rng, stopped)
         d = torch.as_tensor(raw / length, dtype=DTYPE)
         order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, affordable)
-        spent += _taylor_cost(landscape, len(taylor) - 1, theta)
+        spent += _taylor_cost(exact, len(taylor) - 1)
         if order is None or order < 3:
             continue
         descends = taylor[order] < 0 or order % 2 == 1
@@ -534,15 +535,16 @@ def _higher_order(
     return _perturbation(landscape, theta, base, tol, rng)
 
 
-def _taylor_cost(landscape: Landscape, order: int, theta: torch.Tensor) -> int:
-    """Loss-evaluation equivalents of the Taylor coefficients c_0..c_order along one direction at ``theta``."""
-    return 1 if landscape.exact_taylor_at(theta) else 2 ** (order + 1) - 1
+def _taylor_cost(exact: bool, order: int) -> int:
+    """Loss-evaluation equivalents of the Taylor coefficients c_0..c_order along one direction:
+    one when they come in closed form (``exact``), else the nested derivatives' 2^(order+1) - 1."""
+    return 1 if exact else 2 ** (order + 1) - 1
 
 
-def _affordable_order(landscape: Landscape, remaining: int, theta: torch.Tensor) -> int:
+def _affordable_order(exact: bool, remaining: int) -> int:
     """The highest order (at most :data:`MAX_TAYLOR_ORDER`) whose coefficients fit ``remaining``."""
     order = MAX_TAYLOR_ORDER
-    while order > 0 and _taylor_cost(landscape, order, theta) > remaining:
+    while order > 0 and _taylor_cost(exact, order) > remaining:
         order -= 1
     return order
 

@@ -19,7 +19,7 @@ from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
 from landscape.landscapes.base import Landscape
 from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
-from landscape.oracles.classify import PointClass, Tolerances, classify
+from landscape.oracles.classify import Classification, PointClass, Tolerances, classify
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
@@ -136,7 +136,7 @@ def thm_1_2_direction(landscape: DeepLinear, subset: tuple[int, ...], k: int, c:
 
 
 EIGEN_GROUP_RTOL = 1e-9  # eigenvalues of Sigma within this x lambda_max are one eigenvalue (a repeated one)
-ALIGNMENT_RTOL = 1e-6  # singular values of P_lambda U above this x |U| count towards its rank
+ALIGNMENT_RTOL = 1e-6  # singular values of P_lambda U V^T above this x |S_yx S_xx^+| count towards its rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +160,8 @@ class Labels:
 
 def one_hidden_labels(landscape: DeepLinear, point: np.ndarray) -> Labels:
     """:class:`Labels` of ``point`` = (W_1, W_2) = (V^T, U): per group G of equal eigenvalues,
-    d_G = rank(P_G U V^T); J fits iff |J & G| = d_G for every G (rank U V^T = n1 needed).  [n1] fits iff d_G = |G & [n1]| for
-    all G; a J != [n1] fits iff [n1] does not, or some 0 < d_G < |G|."""
+    d_G = rank(P_G U V^T); J fits iff |J & G| = d_G for every G (rank U V^T = n1 needed).  [n1]
+    fits iff d_G = |G & [n1]| for all G; a J != [n1] fits iff [n1] does not, or some 0 < d_G < |G|."""
     n0, n1, n2 = landscape.widths
     vt = np.asarray(point[: n1 * n0], dtype=np.float64).reshape(n1, n0)
     u = np.asarray(point[n1 * n0 :], dtype=np.float64).reshape(n2, n1)
@@ -189,7 +189,7 @@ def one_hidden_labels(landscape: DeepLinear, point: np.ndarray) -> Labels:
     if other:
         for group, d in zip(groups, ranks):  # the last d indices of each group: != [n1] where a choice exists
             example += group[len(group) - d :]
-    detail = (f"eigenvalue groups {[[i + 1 for i in g] for g in groups]} with rank(P_G U) = {ranks}"
+    detail = (f"eigenvalue groups {[[i + 1 for i in g] for g in groups]} with rank(P_G U V^T) = {ranks}"
               f" (eigenvalues {', '.join(f'{v:.12g}' for v in values)})")
     return Labels(bool(aligned), bool(first), bool(other), tuple(i + 1 for i in sorted(example)), detail)
 
@@ -207,8 +207,7 @@ def _check_labels(landscape: Landscape, point: np.ndarray, tol: Tolerances, args
                        f"{labels.detail}: J = [n1] fits: {labels.first}, some J != [n1] fits: {labels.other} (e.g. J = {set(labels.example)})")
 
 
-def _label_counterexample(theorem_id: str, label: str, landscape: DeepLinear, point: np.ndarray, kind, context: Context,  # type: ignore[no-untyped-def]
-                          seed: int) -> tuple[str, list[dict]] | None:
+def _label_counterexample(label: str, landscape: DeepLinear, point: np.ndarray, kind: Classification) -> tuple[str, list[dict]] | None:
     """For a searched critical point with full-rank U: the claim it breaks, with the labels check,
     where (1.24) says otherwise (J != [n1] fits but it is no strict saddle; only [n1] fits but it is
     no global minimum); None where it agrees."""
@@ -286,7 +285,7 @@ def one_hidden_check(theorem_id: str, require_distinct: bool = True):
             elif origin == SEARCHED and kind.kind is not PointClass.NOT_CRITICAL:
                 # The closed form (1.24) checked on what the search reached, not only on the points
                 # built from it: the point's own U says which J it is.
-                broken = _label_counterexample(theorem_id, label, landscape, point, kind, context, seed)
+                broken = _label_counterexample(label, landscape, point, kind)
                 if broken is None:
                     continue
                 claim, checks = broken

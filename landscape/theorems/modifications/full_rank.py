@@ -129,6 +129,7 @@ def residual_bound(landscape: MLP, point: np.ndarray, sigma_min: float, which: s
 
 
 def _matrix(landscape: MLP, point: np.ndarray, which: str) -> np.ndarray:
+    """The features Z_L(X) (``features``) or the output Jacobian G (``jacobian``) at ``point``."""
     theta = rows(point)
     if which == "features":
         return landscape.features(theta)[0].numpy()
@@ -247,7 +248,7 @@ def rank_bound_check(which: str, theorem_id: str):  # type: ignore[no-untyped-de
             if not disagreement <= GRADIENT_AGREEMENT:
                 return Evidence(Outcome.INCONCLUSIVE, f"{instance!r}: closed-form and autograd gradients differ by "
                                 f"{disagreement:.2g} (relative): an oracle is wrong", None, counts, restarts)
-            figures = rank_figures(_matrix_of(landscape, point, which))
+            figures = rank_figures(_matrix(landscape, point, which))
             bound = residual_bound(landscape, point, figures["sigma_min"], which)
             if figures["rank"] == landscape.n:
                 counts[f"critical, {which} rank n"] += 1
@@ -270,11 +271,6 @@ def rank_bound_check(which: str, theorem_id: str):  # type: ignore[no-untyped-de
         return Evidence(Outcome.SUPPORTS, message, None, counts, restarts)
 
     return check_instance
-
-
-def _matrix_of(landscape: MLP, point: np.ndarray, which: str) -> np.ndarray:
-    theta = torch.as_tensor(point, dtype=DTYPE)[None]
-    return (landscape.features(theta) if which == "features" else landscape.output_jacobian(theta))[0].numpy()
 
 
 def _density(landscape: MLP, instance: NetInstance, restarts: int, seed: int) -> tuple[bool, str] | None:
