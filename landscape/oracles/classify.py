@@ -193,6 +193,10 @@ ROUNDING_MARGIN = 100.0
 # these fractions of the loss scale, the smallest still 1e4 above the descent tolerance.
 PREDICTED_DROPS = np.geomspace(1e-2, 1e-8, 7)
 PERTURBATION_RADII = (1e-2, 3e-3, 1e-3)
+# A symmetry orbit is nearly degenerate where one of its tangents is this much shorter than the
+# longest (layers of very different sizes): the higher-order test then also probes the whole
+# Hessian kernel, not only its complement to the tangents.
+DEGENERATE_ORBIT_RTOL = 1e-3
 # Matrix-free classification: Lanczos iterations per point (the Krylov basis is LANCZOS_STEPS x P
 # float64 per point; 64 Ritz pairs resolve the extreme eigenvalues of the catalogue's spectra and
 # of an MLP's Hessian far beyond what the tolerances need), and the memory of one chunk of points.
@@ -498,14 +502,20 @@ def _higher_order(
     probe_directions: int,
 ) -> Classification:
     rng = np.random.default_rng(seed)
+    raw_kernel, degenerate_orbit = kernel, False
     if flat is not None and flat.shape[1]:
-        # Symmetry directions carry no descent; probe the kernel's complement to them.
+        # Symmetry directions carry no descent to second order; probe the kernel's complement to
+        # them first.
         basis, singular, _ = np.linalg.svd(flat, full_matrices=False)
         basis = basis[:, singular > singular.max() * 1e-10]
         kernel = kernel - basis @ (basis.T @ kernel)
-    candidates = [kernel[:, i] for i in range(kernel.shape[1])]
-    if kernel.shape[1] > 1:  # in a one-dimensional kernel the basis vector is the only direction
-        candidates += [kernel @ rng.standard_normal(kernel.shape[1]) for _ in range(probe_directions)]
+        degenerate_orbit = bool(singular.min() < DEGENERATE_ORBIT_RTOL * singular.max())
+    candidates = _probes(kernel, rng, probe_directions)
+    if degenerate_orbit:
+        # The orbit is curved: where it is nearly degenerate (layers of 1e-6 next to others of
+        # 1e-150, whose tangents theta_i e_i - theta_j e_j are nearly coordinate axes) the
+        # complement can miss every descending direction, so the whole kernel is probed next.
+        candidates += _probes(raw_kernel, rng, probe_directions)
     coefficient_floor = tol.descent * base.scales["loss"]
     exact = landscape.exact_taylor_at(theta)  # closed-form coefficients at this point (the cost bound counts them as one)
     spent = 0
@@ -522,17 +532,39 @@ def _higher_order(
         spent += _taylor_cost(exact, len(taylor) - 1)
         if order is None or order < 3:
             continue
-        descends = taylor[order] < 0 or order % 2 == 1
-        if not descends:
-            continue
-        steps, values = _confirm_descent(landscape, theta, d, base, order, taylor[order], tol)
-        if steps:
-            base.kind = PointClass.DEGENERATE_SADDLE
-            base.level = f"higher-order (leading Taylor term of order {order}, loss decrease confirmed)"
-            base.direction, base.order, base.taylor = d.tolist(), order, taylor
-            base.descent_steps, base.descent_losses = steps, values
-            return base
+        if exact:  # every coefficient up to the affordable order comes at once
+            taylor = landscape.taylor_coefficients(theta, d, affordable)
+        for k, leading in _descending_orders(taylor, order, coefficient_floor):
+            steps, values = _confirm_descent(landscape, theta, d, base, k, taylor[k], tol)
+            if steps:
+                base.kind = PointClass.DEGENERATE_SADDLE
+                base.level = f"higher-order ({'leading ' if leading else ''}Taylor term of order {k}, loss decrease confirmed)"
+                base.direction, base.order, base.taylor = d.tolist(), k, taylor[: k + 1]
+                base.descent_steps, base.descent_losses = steps, values
+                return base
     return _perturbation(landscape, theta, base, tol, rng)
+
+
+def _probes(kernel: np.ndarray, rng: np.random.Generator, count: int) -> list[np.ndarray]:
+    """The kernel's basis vectors, then ``count`` random combinations of them (none in a
+    one-dimensional kernel, where the basis vector is the only direction)."""
+    candidates = [kernel[:, i] for i in range(kernel.shape[1])]
+    if kernel.shape[1] > 1:
+        candidates += [kernel @ rng.standard_normal(kernel.shape[1]) for _ in range(count)]
+    return candidates
+
+
+def _descending_orders(taylor: list[float], order: int, floor: float) -> list[tuple[int, bool]]:
+    """Orders k >= ``order`` (the leading one) whose term c_k t^k decreases the loss for t of
+    some sign (c_k < 0, or k odd) and is above ``floor``, each with whether it is the leading one.
+    Near, not at, a critical point of a product (a deep linear net with some layers of 1e-6) the
+    leading terms are tiny but above the floor, and the term that decides the point's nature
+    comes later: the confirmation grid, placed by that term's coefficient, shows which dominates
+    on it (the descent check evaluates the loss itself, whatever the order named)."""
+    return [
+        (k, k == order) for k in range(order, len(taylor))
+        if abs(taylor[k]) > floor and (taylor[k] < 0 or k % 2 == 1)
+    ]
 
 
 def _taylor_cost(exact: bool, order: int) -> int:

@@ -30,10 +30,13 @@ from landscape.oracles.critical import random_invertible, theory_points
 from landscape.landscapes.base import DTYPE, Landscape
 from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
+from landscape.theorems.budget import BUDGETS
 from landscape.theorems.common import SEARCHED, Survey, certified, certify, survey, with_provenance
 from landscape.theorems.linear import LinearInstance, linear_instances
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import NON_MINIMA
+
+QUICK = BUDGETS["quick"]
 
 POSITION = 90  # place in the catalogue (landscape.theorems.catalogue)
 
@@ -137,8 +140,13 @@ def special_points(landscape: DeepLinear, rng: np.random.Generator) -> list[tupl
     return points
 
 
-# Random starts of the two rank theorems: enough for every search mode to get some.
+# Random starts of the two rank theorems: enough for every search mode to get some on small
+# instances, three times that on large ones (more saddle strata to reach).
 SEARCH_RESTARTS = 8
+
+
+def _restarts(context: Context, restarts: int) -> int:
+    return min(context.budget.restarts, context.budget.sized(restarts, 3 * restarts))
 
 
 def _report(found: Survey, unresolved: int, checked: int, searched: int, what: str) -> Evidence:
@@ -161,7 +169,7 @@ def by_rank_check(theorem_id: str, restarts: int = SEARCH_RESTARTS):
         landscape = instance.landscape()
         seed = context.seed_for(instance)
         special = special_points(landscape, np.random.default_rng(seed))
-        found = survey(landscape, context, seed, special, restarts=min(context.budget.restarts, restarts), mix=CRITICAL_POINT_MIX)
+        found = survey(landscape, context, seed, special, restarts=_restarts(context, restarts), mix=CRITICAL_POINT_MIX)
         counts, unresolved, checked, searched = found.counts(), 0, 0, 0
         target = min(landscape.widths[0], landscape.widths[-1])
         for (label, point, kind), origin in zip(found.items(), found.provenance):
@@ -193,9 +201,11 @@ DEEP_LINEAR_CRITICAL_POINTS_BY_RANK = Theorem(
         "$W_L\\cdots W_1$ is a global minimum and every critical point with singular product is a saddle."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=3, max_width=2, bottleneck=False)),
+    instances=lambda budget=QUICK: linear_instances(
+        architectures(min_depth=2, max_depth=budget.sized(3, 6), max_width=budget.sized(2, 6), bottleneck=False)
+    ),
     check=by_rank_check("deep-linear-critical-points-by-rank"),
-    hypotheses=("no bottleneck: every hidden width >= min(d_0, d_L)", "planted distinct spectrum, full-rank X, S_xy"),
+    hypotheses=("no bottleneck: every hidden width >= min(d_0, d_L)", "planted distinct spectrum, full-rank X, S_xy", "depth 2-3, widths 1-2 (quick); depth 2-6, widths 1-6 (standard)"),
 )
 
 
@@ -207,8 +217,7 @@ def strict_rank_check(theorem_id: str, require_rank: bool = True):
         landscape = instance.landscape()
         seed = context.seed_for(instance)
         special = special_points(landscape, np.random.default_rng(seed))
-        restarts = min(context.budget.restarts, SEARCH_RESTARTS)
-        found = survey(landscape, context, seed, special, restarts=restarts, mix=CRITICAL_POINT_MIX)
+        found = survey(landscape, context, seed, special, restarts=_restarts(context, SEARCH_RESTARTS), mix=CRITICAL_POINT_MIX)
         counts, unresolved, checked, searched = found.counts(), 0, 0, 0
         target = min(landscape.widths[1:-1])
         for (label, point, kind), origin in zip(found.items(), found.provenance):
@@ -243,9 +252,11 @@ DEEP_LINEAR_STRICT_SADDLE_RANK = Theorem(
         "is strict: the Hessian has a negative eigenvalue."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=4, max_width=2, max_output_width=2)),
+    instances=lambda budget=QUICK: linear_instances(
+        architectures(min_depth=2, max_depth=budget.sized(4, 6), max_width=budget.sized(2, 6), max_output_width=budget.sized(2, 4))
+    ),
     check=strict_rank_check("deep-linear-strict-saddle-rank"),
-    hypotheses=("S_xx, S_xy full rank, d_L <= d_0, Sigma with distinct eigenvalues", "depth 2-4, widths 1-2"),
+    hypotheses=("S_xx, S_xy full rank, d_L <= d_0, Sigma with distinct eigenvalues", "depth 2-4, widths 1-2 (quick); depth 2-6, widths 1-6 (standard)"),
 )
 
 VARIANTS = [

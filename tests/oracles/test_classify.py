@@ -127,3 +127,19 @@ def test_rank_deficient_middle_product_gives_a_degenerate_saddle():
     point = subset_critical_point(landscape, (0,), np.random.default_rng(0))
     found = classify(landscape, point, landscape.optimum().value)
     assert found.kind is PointClass.DEGENERATE_SADDLE
+
+
+def test_a_saddle_next_to_a_degenerate_orbit_is_found_off_the_orbit_complement():
+    """Near, not at, the origin of a depth-5 scalar chain, with two layers of 1e-151 and three of
+    1e-6 to 1e-5 (where the saddle-seeking search stops): the orbit tangents theta_i e_i -
+    theta_j e_j are nearly coordinate axes, so the kernel's complement to them holds no descent,
+    and the leading Taylor terms (orders 3 and 4, about 1e-11 and 1e-7) are dominated on the
+    confirmation grid by the order-5 term.  Both must be looked past for the point to be called
+    the degenerate saddle it is (not second-order stationary)."""
+    landscape = _instance((1,) * 6)
+    point = np.array([-8.3e-7, -2.1e-151, 2.9e-151, 1.8e-5, 6.6e-6])
+    found = classify(landscape, point, landscape.optimum().value)
+    assert found.kind is PointClass.DEGENERATE_SADDLE, found
+    assert found.order == 5 and "leading" not in found.level
+    values = landscape.loss(torch.as_tensor(point + np.outer(found.descent_steps, found.direction)))
+    assert (values.numpy() < found.loss).all()
