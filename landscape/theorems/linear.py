@@ -23,6 +23,7 @@ from landscape.oracles.classify import Classification, PointClass, Tolerances, c
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
+from landscape.theorems.budget import BUDGETS
 from landscape.theorems.common import (
     SEARCHED,
     certified,
@@ -32,6 +33,8 @@ from landscape.theorems.common import (
 )
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.properties import unexercised
+
+QUICK = BUDGETS["quick"]
 
 POSITION = 10  # place in the catalogue (landscape.theorems.catalogue)
 
@@ -334,9 +337,10 @@ ONE_HIDDEN_STRICT_SADDLES = Theorem(
         "(that is (1.26), half the second directional derivative); rank-deficient critical points are strict saddles."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(one_hidden_layer(max_width=4)),
+    instances=lambda budget=QUICK: linear_instances(one_hidden_layer(max_width=budget.sized(4, 8))),
     check=one_hidden_check("one-hidden-strict-saddles"),
-    hypotheses=("n_1 <= n_2 <= n_0", "S_xx invertible", "Sigma with distinct eigenvalues (gaps >= 0.5)"),
+    hypotheses=("n_1 <= n_2 <= n_0", "S_xx invertible", "Sigma with distinct eigenvalues (gaps >= 0.5)",
+                "widths up to 4 (quick), up to 8 (standard)"),
 )
 
 

@@ -303,9 +303,10 @@ MF_WEIGHT_DECAY_GLOBAL_CERTIFICATE = Theorem(
         "thresholding of $Y$."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: factorisation_problems(max_size=3, max_width=3),
+    instances=lambda budget=BUDGETS["quick"]: factorisation_problems(max_size=budget.sized(3, 6), max_width=budget.sized(3, 6)),
     check=global_certificate_check("mf-weight-decay-global-certificate"),
-    hypotheses=("lambda > 0 strictly between singular values of Y", "any width r"),
+    hypotheses=("lambda > 0 strictly between singular values of Y", "any width r",
+                "Y up to 3 x 3 and r <= 3 (quick), up to 6 x 6 and r <= 6 (standard)"),
 )
 
 
