@@ -37,9 +37,13 @@ from landscape.landscapes.modified_nets import ExponentialNeuronNet
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.minimum_certificate import strict_minimum_radius
 from landscape.searching.critical_points import search
-from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.common import certified
-from landscape.theorems.modifications.common import checks_certificate, rows, small_search
+from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
+from landscape.theorems.modifications.common import (
+    checks_certificate,
+    rows,
+    small_search,
+)
 from landscape.theorems.modifications.relu_hinge import (
     MARGIN_GAP,
     ROUNDING,

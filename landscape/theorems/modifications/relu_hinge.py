@@ -70,7 +70,7 @@ class Reduced:
 
 def reduced(landscape: MLP, point: np.ndarray) -> Reduced:
     theta = torch.as_tensor(np.asarray(point, dtype=np.float64), dtype=DTYPE)[None]
-    (w1, b1), (w2, b2) = landscape.unpack(theta)
+    (w1, b1), (w2, _) = landscape.unpack(theta)
     pre = w1[0].numpy() @ landscape.x + b1[0].numpy()[:, None]
     active = pre > 0
     live = tuple(int(k) for k in range(pre.shape[0]) if active[k].any())
