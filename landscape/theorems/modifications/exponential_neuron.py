@@ -91,15 +91,16 @@ def _neuron_terms(landscape: ExponentialNeuronNet, point: np.ndarray) -> tuple[f
     return a, np.exp(w @ landscape.x + b), b
 
 
-def lift_figures(landscape: ExponentialNeuronNet, point: np.ndarray) -> dict[str, Any]:
+def lift_figures(landscape: ExponentialNeuronNet, point: np.ndarray, minimum: dict[str, Any] | None = None) -> dict[str, Any]:
     r"""At ``point`` = (theta*, a = 0, w, b) with theta* certified near a local minimum theta° of L_n
     (:func:`~landscape.theorems.modifications.relu_hinge.local_minimum_figures`): S* = d L~/d a at
     theta*, and a bound on |S° - S*| (S° at theta°): each output moves by at most
     ||Phi_i|| x move, and l' = -3 y (1 - m)_+^2 is Lipschitz with constant 6 ((1 - m)_+ + move) there.
-    |S*| above the bound makes S° != 0: (theta°, 0, w, b) is not critical for L~."""
+    |S*| above the bound makes S° != 0: (theta°, 0, w, b) is not critical for L~.  ``minimum`` is
+    the certificate of theta* when the caller has it already."""
     base = landscape.base_network()
     theta = np.asarray(point[: landscape.base_params], dtype=np.float64)
-    minimum = local_minimum_figures(base, theta)
+    minimum = local_minimum_figures(base, theta) if minimum is None else minimum
     a, exponentials, _ = _neuron_terms(landscape, point)
     figures: dict[str, Any] = {"a": a, "minimum": minimum}
     if a != 0.0 or not minimum["certified"]:
@@ -217,13 +218,13 @@ def _bad_minima(instance: ExponentialInstance, context: Context, seed: int, coun
     return sorted(minima, key=lambda item: item[1]["value_at_least"])
 
 
-def _lifted(landscape: ExponentialNeuronNet, theta: np.ndarray) -> tuple[np.ndarray, dict] | None:
+def _lifted(landscape: ExponentialNeuronNet, theta: np.ndarray, minimum: dict[str, Any]) -> tuple[np.ndarray, dict] | None:
     """(theta, a = 0, w, b = 0) with the w of :data:`NEURON_SLOPES` whose slope S is certified
     non-zero by the widest factor (and whose a-segment falls on its grid), or None."""
     best = None
     for w in NEURON_SLOPES:
         point = np.concatenate([theta, [0.0, w, 0.0]])
-        figures = lift_figures(landscape, point)
+        figures = lift_figures(landscape, point, minimum)
         if figures["certified"] and (np.diff(segment_losses(landscape, point, figures["slope"])) < 0).all():
             ratio = abs(figures["slope"]) / max(figures["slope_error"], 1e-300)
             if best is None or ratio > best[2]:
@@ -309,7 +310,7 @@ def exponential_check(instance: ExponentialInstance, context: Context) -> Eviden
     counts: Counter[str] = Counter()
     lifts = []
     for theta, figures in _bad_minima(instance, context, seed, counts):
-        lifted = _lifted(landscape, theta)
+        lifted = _lifted(landscape, theta, figures)
         if lifted is not None:
             lifts.append((lifted[0], figures))
     counts["bad minimum of L_n lifted: not a minimum of L~"] += len(lifts)
@@ -326,7 +327,8 @@ def exponential_check(instance: ExponentialInstance, context: Context) -> Eviden
     lowest = f"; lowest certified bad L_n >= {lifts[0][1]['value_at_least']:.4g}" if lifts else ""
     return Evidence(
         Outcome.SUPPORTS,
-        f"{instance!r}: {len(lifts)} certified bad minima of L_n, each lifted with a = 0 to a non-critical point of L~"
+        f"{instance!r}: {len(lifts)} of {counts['certified bad minimum of L_n']} certified bad minima of L_n lifted with "
+        "a = 0 to certified non-critical points of L~"
         f"{lowest}; {judged.judged} searched minima of L~ certified global with a = 0 (L~ = 0, within {judged.reach:.2g} of "
         "their end points)",
         None, counts, restarts,
@@ -408,7 +410,7 @@ def _lift_survives_check(instance: ExponentialInstance, context: Context) -> Evi
     landscape = instance.landscape()
     counts: Counter[str] = Counter()
     for theta, figures in _bad_minima(instance, context, seed, counts):
-        lifted = _lifted(landscape, theta)
+        lifted = _lifted(landscape, theta, figures)
         if lifted is not None:
             point, lift = lifted
             checks = [{"name": "exp-neuron-lift-not-minimum", "args": {"value_at_least": 0.5 * figures["value_at_least"]}}]
