@@ -263,15 +263,15 @@ def zero_loss_neighbour(landscape: ExponentialNeuronNet, point: np.ndarray) -> n
 
 
 def _judge_modified(instance: ExponentialInstance, context: Context, seed: int) -> Judged:
-    """Each end point of a search on L~ (half the starts, the full budget of descent steps: the
-    hinge's gradient fades as margins reach 1, so zero loss is approached, not entered):
+    """Each end point of a search on L~ (half the starts, twice the budget's descent steps: the
+    hinge's gradient fades as margins reach 1, so zero loss is approached slowly, never entered):
     within :data:`REACH_RTOL` of a point with L~ = 0 (:func:`zero_loss_neighbour`), the search has
     reached a certified global minimum, judged by (ii) (a = 0); otherwise it is not critical (|grad|
     above the floor) or, if a strict-minimum radius certificate holds, a bad local minimum (a
     counterexample to (iii)); else undecided."""
     landscape = instance.landscape()
     budget = context.budget
-    found = search(landscape, max(8, budget.restarts // 2), budget.descent_steps, max(3, budget.refine_steps // 12), seed,
+    found = search(landscape, max(8, budget.restarts // 2), 2 * budget.descent_steps, max(3, budget.refine_steps // 12), seed,
                    context.device)
     judged = Judged(Counter({"L~ end point": found.starts}))
     for point, gradient, loss in zip(found.points, found.gradient_norms, found.losses):
