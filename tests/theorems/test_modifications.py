@@ -287,3 +287,17 @@ def test_logistic_no_minimum_check_needs_its_premises():
     assert not check(repeated, np.zeros(repeated.n_params), Tolerances(), {}).passed
     unregularised = ExponentialNeuronNet((1, 2, 1), "relu", [BUMP.x], [BUMP.labels()], 0.0, "logistic")
     assert not check(unregularised, instance.teacher_point(), Tolerances(), {}).passed
+
+
+def test_property_decides_an_instance_and_its_lambda_zero_twin_is_refuted_by_the_search():
+    from landscape.theorems.budget import budget_named
+    from landscape.theorems.model import Context, Outcome
+    from landscape.theorems.modifications.exponential_neuron import exponential_check
+
+    context = Context(budget_named("quick"), 0, theorem_id="exponential-neuron-no-bad-min")
+    evidence = exponential_check(ExponentialInstance(BUMP, 0.1), context)
+    assert evidence.outcome is Outcome.SUPPORTS, evidence.message
+    assert evidence.candidates["bad minimum of L_n lifted: not a minimum of L~"] >= 1
+    twin = exponential_check(ExponentialInstance(BUMP, 0.0), context)
+    assert twin.outcome is Outcome.COUNTEREXAMPLE, twin.message
+    assert [check["name"] for check in twin.certificate.checks] == ["exp-neuron-active-minimum"]

@@ -3,9 +3,10 @@ r"""The exponential neuron (seed 001 §VI-B, Thm VI.1, Liang et al. [36]):
 variants at the end.
 
 The setting is the one where the theorem has content: the *original* loss L_n has bad local
-minima.  Liang et al. assume a loss l(-y f) that is twice differentiable, non-decreasing, and whose
-global minima lie at a margin (every critical point of l is a global minimum, at some z < 0); the
-polynomial hinge max(0, 1 - y f)^3 is their example with p = 3, and it is the loss here.  Data are
+minima.  Liang et al.'s loss assumption, as we read it: l(z) of z = -y f is non-decreasing and twice
+differentiable, and every critical point of l is a global minimum, at some z < 0 (the loss is
+minimal beyond a margin); their polynomial hinge max(0, 1 - y f)^p with p = 3 is the loss here.
+The seed transcribes the theorem with the logistic loss, which has no critical point at all.  Data are
 bump labels on scalar inputs that a (1, 2, 1) ReLU net classifies with margin 1.5 (an explicit
 teacher), so min L_n = min L~ = 0 exactly, attained; with two units the net also has searched,
 certified sub-optimal minima (:mod:`landscape.theorems.modifications.relu_hinge`).
@@ -79,7 +80,8 @@ class ExponentialInstance:
         return np.concatenate([self.data.teacher(), np.zeros(3)])
 
 
-def exponential_instances(regularisers: tuple[float, ...] = (0.1, 1.0), loss: str = "hinge3") -> st.SearchStrategy[ExponentialInstance]:
+def exponential_instances(*, regularisers: tuple[float, ...] = (0.1, 1.0), loss: str = "hinge3") -> st.SearchStrategy[ExponentialInstance]:
+    """Bump data (:func:`~landscape.theorems.modifications.relu_hinge.bump_data`), lambda drawn from ``regularisers``."""
     return st.builds(ExponentialInstance, bump_data(), st.sampled_from(regularisers), st.just(loss))
 
 
@@ -443,7 +445,7 @@ VARIANTS = [
         statement=("Dropped hypothesis ($\\lambda = 0$): the search on $\\tilde L$ reaches zero-loss points, certified global "
                    "minima, at which $a \\ne 0$."),
         expectation=Expectation.HOLDS,
-        instances=lambda: exponential_instances((0.0,)),
+        instances=lambda: exponential_instances(regularisers=(0.0,)),
         check=exponential_check,
         hypotheses=("lambda = 0", "otherwise the theorem's setting"),
         falsifies="exponential-neuron-no-bad-min",
