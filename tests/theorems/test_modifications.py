@@ -10,25 +10,25 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.mlp import MLP
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.landscapes.mlp import MLP
 from landscape.theorems.modifications.exponential_neuron import (
     ExponentialInstance,
     lift_figures,
     segment_losses,
     zero_loss_neighbour,
 )
-from landscape.theorems.modifications.relu_hinge import BumpData, local_minimum_figures
 from landscape.theorems.modifications.full_rank import (
     RANK_RTOL,
     derivatives_nonzero_at_zero,
     rank_figures,
 )
+from landscape.theorems.modifications.relu_hinge import BumpData, local_minimum_figures
 from landscape.theorems.modifications.requ_cubic import (
     RequInstance,
     interpolating_requ_point,

@@ -326,13 +326,13 @@ def exponential_check(instance: ExponentialInstance, context: Context) -> Eviden
     if not lifts and not judged.judged:
         return Evidence(Outcome.INCONCLUSIVE, f"{instance!r}: no bad minimum of L_n certified and lifted, no minimum of L~ "
                         f"reached ({dict(counts)})", None, counts, restarts)
-    lowest = f"; lowest certified bad L_n >= {lifts[0][1]['value_at_least']:.4g}" if lifts else ""
+    lowest = f" (lowest: L_n >= {lifts[0][1]['value_at_least']:.4g})" if lifts else ""
+    minima = (f"{judged.judged} searched minima of L~ certified global with a = 0 (L~ = 0, within {judged.reach:.2g} of their "
+              "end points)" if judged.judged else f"no end point of the {counts['L~ end point']} on L~ next to a minimum")
     return Evidence(
         Outcome.SUPPORTS,
         f"{instance!r}: {len(lifts)} of {counts['certified bad minimum of L_n']} certified bad minima of L_n lifted with "
-        "a = 0 to certified non-critical points of L~"
-        f"{lowest}; {judged.judged} searched minima of L~ certified global with a = 0 (L~ = 0, within {judged.reach:.2g} of "
-        "their end points)",
+        f"a = 0 to certified non-critical points of L~{lowest}; {minima}",
         None, counts, restarts,
     )
 
