@@ -7,8 +7,11 @@ r"""Fully connected networks with biases (seed 001 eq. (1)-(2)), batched in floa
 
 ``widths = (d_0, d_1, ..., d_L, d_y)``: the input dimension, the hidden widths, the output
 dimension.  theta holds, layer by layer, W_k (row-major, d_k x d_{k-1}) then b_k; the output
-layer's bias only when ``output_bias``.  Losses: ``squared`` (l(y, z) = ||y - z||^2) and
-``logistic`` (l(y, z) = log(1 + e^{-yz}), labels +-1, scalar output).  Activations are those of
+layer's bias only when ``output_bias``.  Losses: ``squared`` (l(y, z) = ||y - z||^2),
+``logistic`` (l(y, z) = log(1 + e^{-yz}), labels +-1, scalar output) and ``hinge3``, the polynomial
+hinge l(y, z) = max(0, 1 - yz)^3 (labels +-1, scalar output): twice continuously differentiable,
+convex in z, exactly zero beyond the margin yz >= 1, so a net that classifies every sample with
+margin 1 attains the global minimum 0 (the loss class of Liang et al.'s Thm 1, seed 001 §VI-B).  Activations are those of
 :data:`~landscape.landscapes.activations.ACTIVATIONS` (each with its exact sympy form, so small
 instances have an exact symbolic oracle).  Subclasses add a regulariser R by overriding
 :meth:`MLP.penalty` and extra output terms by overriding :meth:`MLP.outputs`.
@@ -33,7 +36,8 @@ from landscape.landscapes.base import DTYPE, Landscape
 from landscape.landscapes.exact import exact
 from landscape.landscapes.networks import one_hidden_third_derivative_bound
 
-LOSSES = ("squared", "logistic")
+LOSSES = ("squared", "logistic", "hinge3")
+LABELLED_LOSSES = ("logistic", "hinge3")  # labels +-1, scalar output
 
 
 class MLP(Landscape):
@@ -59,8 +63,8 @@ class MLP(Landscape):
             raise DataError(f"widths {self.widths} need X with {self.widths[0]} rows and Y with {self.widths[-1]}; got {self.x.shape}, {self.y.shape}")
         if not (np.isfinite(self.x).all() and np.isfinite(self.y).all()):
             raise DataError("X or Y contains NaN or infinity; pass finite data")
-        if loss == "logistic" and (self.widths[-1] != 1 or not np.all(np.abs(self.y) == 1.0)):
-            raise DataError("the logistic loss needs a scalar output and labels +-1")
+        if loss in LABELLED_LOSSES and (self.widths[-1] != 1 or not np.all(np.abs(self.y) == 1.0)):
+            raise DataError(f"the {loss} loss needs a scalar output and labels +-1")
         self.n = self.x.shape[1]
         self.layers = self._layout()
         self.n_params = self.layers[-1][3]
@@ -104,6 +108,8 @@ class MLP(Landscape):
         y = self._y.to(outputs)
         if self.loss_name == "squared":
             return ((y - outputs) ** 2).sum(1).mean(-1)
+        if self.loss_name == "hinge3":
+            return (torch.clamp(1.0 - y * outputs, min=0.0) ** 3).sum(1).mean(-1)
         return torch.nn.functional.softplus(-y * outputs).sum(1).mean(-1)
 
     def penalty(self, theta: Tensor) -> Tensor:
@@ -135,9 +141,11 @@ class MLP(Landscape):
         return np.stack(columns, axis=1) if columns else None
 
     def loss_scale(self) -> float:
-        """The loss of the zero output: (1/n)||Y||^2, or log 2 for the logistic loss."""
+        """The loss of the zero output: (1/n)||Y||^2, log 2 for the logistic loss, 1 for hinge3."""
         if self.loss_name == "logistic":
             return math.log(2.0)
+        if self.loss_name == "hinge3":
+            return 1.0
         return max(float((self.y**2).sum()) / self.n, 1e-300)
 
     def spec(self) -> dict[str, Any]:
@@ -221,6 +229,8 @@ class MLP(Landscape):
             labels = [exact(v) for v in self.y[:, i]]
             if self.loss_name == "squared":
                 terms.append(sum((label - out) ** 2 for label, out in zip(labels, sample)))
+            elif self.loss_name == "hinge3":
+                terms.append(sympy.Max(0, 1 - labels[0] * sample[0]) ** 3)
             else:
                 terms.append(sympy.log(1 + sympy.exp(-labels[0] * sample[0])))
         return symbols, sympy.Rational(1, self.n) * sum(terms)

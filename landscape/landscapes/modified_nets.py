@@ -3,8 +3,11 @@ r"""Modified networks of seed 001 §VI-B and §VI-C, on the shared fully connect
 **Exponential neuron** (eq. (7), Liang et al. [36]): the network f_theta of :class:`MLP` plus one
 neuron a exp(w^T x + b) from input to output, and the regulariser lambda a^2 / 2:
 
-.. math:: \tilde L(\theta, a, w, b) = \frac1n \sum_i \log(1 + e^{-y_i \tilde f(x_i)}) + \frac{\lambda a^2}{2},
-          \qquad \tilde f(x) = f_\theta(x) + a e^{w^\top x + b}.
+.. math:: \tilde L(\theta, a, w, b) = \frac1n \sum_i \ell(y_i, \tilde f(x_i)) + \frac{\lambda a^2}{2},
+          \qquad \tilde f(x) = f_\theta(x) + a e^{w^\top x + b},
+
+with the logistic loss l(y, z) = log(1 + e^{-yz}) of the seed's eq. (7) (the default) or the
+polynomial hinge max(0, 1 - yz)^3 of Liang et al.'s loss assumption (``loss="hinge3"``).
 
 The seed sums log_2 terms; the mean of natural logarithms is (ln 2 / n) times that sum, so our
 lambda is the seed's times ln 2 / n: the same landscape up to a positive factor (same critical
@@ -16,7 +19,8 @@ S = (1/n) sum_i l'_i e^{w.x_i + b}, hence
 .. math:: \lambda a^2 = a\,\partial_a \tilde L - \partial_b \tilde L, \qquad
           \lambda a^2 \le (|a| + 1)\,\|\nabla \tilde L\|,
 
-so a = 0 at every critical point, and |a| is small wherever the gradient is.
+so a = 0 at every critical point, and |a| is small wherever the gradient is (for either loss:
+the identity uses only the chain rule through f~).
 
 **Cubic-regularised ReQU network** (eq. (8), [38]): one hidden layer of m ReQU neurons,
 f(x) = sum_j a_j max(w_j.x + b_j, 0)^2, logistic loss, and
@@ -83,6 +87,10 @@ class ExponentialNeuronNet(MLP):
 
     def penalty(self, theta: Tensor) -> Tensor:
         return 0.5 * self.regulariser * theta[:, self.a_index] ** 2
+
+    def base_network(self) -> MLP:
+        """The unmodified network f_theta on the same data and loss (the landscape of L_n)."""
+        return MLP(self.widths, self.activation.name, self.x, self.y, self.loss_name, self.output_bias)
 
     def original_loss(self, theta: Tensor) -> Tensor:
         """L_n(theta): the data loss of the unmodified network (no neuron, no regulariser)."""

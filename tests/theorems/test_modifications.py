@@ -1,5 +1,6 @@
 """The §VI landscapes against sympy and finite differences, the coercivity bound against the
-numerical infimum over spheres, rank tolerances, and the path/critical-point constructions."""
+numerical infimum over spheres, rank tolerances, the path/critical-point constructions, and the
+exponential neuron's certificates (bad minima of L_n, their lifts, zero-loss minima of L~)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,25 @@ import torch
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.mlp import MLP
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.theorems.modifications.exponential_neuron import BalancedMeans
+from landscape.theorems.modifications.exponential_neuron import (
+    ExponentialInstance,
+    lift_figures,
+    segment_losses,
+    zero_loss_neighbour,
+)
 from landscape.theorems.modifications.full_rank import (
     RANK_RTOL,
     derivatives_nonzero_at_zero,
     rank_figures,
 )
+from landscape.theorems.modifications.relu_hinge import BumpData, local_minimum_figures
 from landscape.theorems.modifications.requ_cubic import (
     RequInstance,
     interpolating_requ_point,
@@ -30,8 +38,12 @@ X = np.array([[-1.0, 0.0, 1.5]])
 Y = np.array([[1.0, -1.0, 1.0]])
 
 
-def _exp_net(regulariser=0.5):
-    return ExponentialNeuronNet((1, 2, 1), "tanh", X, Y, regulariser)
+def _exp_net(regulariser=0.5, loss="logistic"):
+    return ExponentialNeuronNet((1, 2, 1), "tanh", X, Y, regulariser, loss)
+
+
+def _hinge_exp_net():
+    return _exp_net(0.5, "hinge3")
 
 
 def _requ_net():
@@ -42,7 +54,8 @@ def _by_hand_exp(net, theta):
     (w1, b1), (w2, b2) = [(w.numpy()[0], b.numpy()[0]) for w, b in net.unpack(theta)]
     a, w, b = theta[0, net.a_index].item(), theta[0, net.a_index + 1 : net.b_index].numpy(), theta[0, net.b_index].item()
     f = w2 @ np.tanh(w1 @ X + b1[:, None]) + b2[:, None] + a * np.exp(w @ X + b)
-    return np.mean(np.log1p(np.exp(-Y * f))) + 0.5 * net.regulariser * a**2
+    data = np.maximum(0.0, 1.0 - Y * f) ** 3 if net.loss_name == "hinge3" else np.log1p(np.exp(-Y * f))
+    return np.mean(data) + 0.5 * net.regulariser * a**2
 
 
 def _by_hand_requ(net, theta):
@@ -53,7 +66,8 @@ def _by_hand_requ(net, theta):
     return np.mean(np.log1p(np.exp(-Y * f))) + penalty
 
 
-@pytest.mark.parametrize("make,by_hand", [(_exp_net, _by_hand_exp), (_requ_net, _by_hand_requ)], ids=["exp-neuron", "requ-cubic"])
+@pytest.mark.parametrize("make,by_hand", [(_exp_net, _by_hand_exp), (_hinge_exp_net, _by_hand_exp), (_requ_net, _by_hand_requ)],
+                         ids=["exp-neuron", "exp-neuron-hinge3", "requ-cubic"])
 def test_loss_matches_a_hand_written_formula_and_gradient_matches_finite_differences(make, by_hand):
     net = make()
     theta = net.random_points(1, torch.Generator().manual_seed(0))
@@ -84,8 +98,9 @@ def test_exponential_neuron_gradient_matches_sympy_on_its_extra_parameters():
 
 
 
-def test_gradient_identity_forces_a_to_zero_at_critical_points():
-    net = _exp_net(0.7)
+@pytest.mark.parametrize("loss", ["logistic", "hinge3"])
+def test_gradient_identity_forces_a_to_zero_at_critical_points(loss):
+    net = _exp_net(0.7, loss)
     theta = net.random_points(16, torch.Generator().manual_seed(2))
     g = net.gradient(theta)
     a = theta[:, net.a_index]
@@ -135,17 +150,18 @@ def test_constructions_are_what_they_claim():
     net = instance.landscape(regularised=False)
     outputs = net.outputs(torch.as_tensor(interpolating_requ_point(net))[None])[0, 0].numpy()
     np.testing.assert_allclose(outputs, net.y[0], atol=1e-12)
-    balanced = BalancedMeans((0.5, 1.5)).landscape()
-    point = np.zeros(balanced.n_params)
-    point[balanced.a_index] = np.log(4.0)
-    assert float(balanced.gradient(torch.as_tensor(point)[None]).abs().max()) < 1e-15
+    bump = BumpData((-1.5, -0.5, 0.0, 1.0, 2.0), (1, 3), -1)
+    base = MLP((1, 2, 1), "relu", [bump.x], [bump.labels()], "hinge3", True)
+    margins = bump.labels() * base.outputs(torch.as_tensor(bump.teacher())[None])[0, 0].numpy()
+    assert margins.min() >= 1.5 and float(base.loss(torch.as_tensor(bump.teacher())[None])[0]) == 0.0
 
 
 @pytest.mark.parametrize("build,message", [
     (lambda: ExponentialNeuronNet((1, 2, 1), "tanh", X, Y, -1.0), "regulariser"),
     (lambda: CubicReQUNet(X, Y, 3, [1e-2, 1e-2]), "lambdas"),
     (lambda: CubicReQUNet(X, Y, 0, []), "width"),
-], ids=["negative-lambda", "lambda-count", "zero-width"])
+    (lambda: ExponentialNeuronNet((1, 2, 1), "relu", X, 2 * Y, 0.1, "hinge3"), "labels"),
+], ids=["negative-lambda", "lambda-count", "zero-width", "hinge3-labels"])
 def test_bad_input_is_one_clear_error(build, message):
     with pytest.raises((InvalidArgument, DataError), match=message):
         build()
@@ -162,3 +178,126 @@ def test_smooth_radius_is_the_distance_to_the_nearest_requ_kink() -> None:
     pre = (w1[0].numpy() @ net.x + b1[0].numpy()[:, None])
     expected = np.min(np.abs(pre) / np.sqrt(1.0 + (net.x**2).sum(0))[None, :])
     assert net.smooth_radius(point) == pytest.approx(expected, rel=1e-12)
+
+
+# -- The exponential neuron under the polynomial hinge ----------------------------------------
+
+BUMP = BumpData((-1.5, -0.5, 0.0, 1.0, 2.0), (1, 3), 1)  # labels + - - + +
+
+
+def _bump_base():
+    return MLP((1, 2, 1), "relu", [BUMP.x], [BUMP.labels()], "hinge3", True)
+
+
+def _constant_classifier(base):
+    """Both units dead, output bias at the exact minimiser of 3 (1 - b)^3 + 2 (1 + b)^3 over b:
+    (1 + b) / (1 - b) = sqrt(3/2)."""
+    ratio = np.sqrt(1.5)
+    bias = (ratio - 1) / (ratio + 1)
+    point = np.array([1.0, -1.0, -5.0, -5.0, 0.7, -0.3, bias])
+    value = (3 * (1 - bias) ** 3 + 2 * (1 + bias) ** 3) / 5
+    return point, value
+
+
+def test_hinge3_symbolic_loss_matches_the_numerical_one():
+    from landscape.oracles.interval.forms import interval_form
+
+    base = _bump_base()
+    assert interval_form(base) is None  # no ball arithmetic for max(0, .)^3: certificates say float64
+    point = torch.as_tensor([[0.8, -1.1, 0.3, 0.2, 0.9, -0.4, 0.1]], dtype=DTYPE)
+    symbols, expression = base.symbolic()
+    exact = float(expression.subs(dict(zip(symbols, point[0].tolist()))))
+    assert float(base.loss(point)[0]) == pytest.approx(exact, rel=1e-12)
+
+
+def test_bad_minimum_certificate_at_a_known_minimum_and_its_refusals():
+    base = _bump_base()
+    point, value = _constant_classifier(base)
+    figures = local_minimum_figures(base, point)
+    assert figures["certified"], figures["reason"]
+    assert figures["dead_units"] == 2 and value - 1e-12 <= figures["loss"] and figures["value_at_least"] <= value + 1e-12
+    assert figures["value_at_least"] == pytest.approx(value, rel=1e-9)
+    near = point.copy()
+    near[-1] += 0.05  # near the minimiser: certified, with a bound below the true value
+    near_figures = local_minimum_figures(base, near)
+    assert near_figures["certified"] and near_figures["value_at_least"] <= value and near_figures["loss"] > value
+    far = point.copy()
+    far[-1] += 1.5  # the positives pass the margin; the negatives' pull is too large for the radius argument
+    assert "reduced gradient" in local_minimum_figures(base, far)["reason"]
+    kink = point.copy()
+    kink[2] = 1.5  # unit 1 (w = 1) has pre-activation 0 at x = -1.5
+    assert "kink" in local_minimum_figures(base, kink)["reason"]
+    teacher = local_minimum_figures(base, BUMP.teacher())
+    assert not teacher["certified"] and "no sample has positive loss" in teacher["reason"]
+
+
+def test_certified_bad_minimum_is_not_beaten_nearby():
+    """The certificate says L_n >= value_at_least near the point: sampled points around it agree."""
+    from landscape.searching.critical_points import search
+
+    base = _bump_base()
+    found = search(base, 16, 100, 5, 3)
+    certified = [(p, f) for p in found.points if (f := local_minimum_figures(base, p))["certified"] and f["value_at_least"] > 0]
+    assert certified, "the search reached no certified bad minimum of L_n"
+    rng = np.random.default_rng(0)
+    for point, figures in certified:
+        moves = rng.standard_normal((200, point.size)) * 10.0 ** rng.uniform(-8, -3, (200, 1))
+        values = base.loss(torch.as_tensor(point[None] + moves)).numpy()
+        assert values.min() >= figures["value_at_least"] - 1e-12
+
+
+def test_lift_of_a_bad_minimum_is_not_critical_and_falls_along_a():
+    instance = ExponentialInstance(BUMP, 0.3)
+    net = instance.landscape()
+    theta, _ = _constant_classifier(net.base_network())
+    point = np.concatenate([theta, [0.0, 1.0, 0.0]])
+    figures = lift_figures(net, point)
+    assert figures["certified"]
+    gradient = net.gradient(torch.as_tensor(point)[None])[0].numpy()
+    assert gradient[net.a_index] == pytest.approx(figures["slope"], rel=1e-12)  # S is dL~/da
+    np.testing.assert_allclose(np.delete(gradient, net.a_index), 0.0, atol=1e-12)  # only a moves
+    losses = segment_losses(net, point, figures["slope"])
+    assert (np.diff(losses) < 0).all()
+    moved = point.copy()
+    moved[net.a_index] = 1e-9  # a != 0: the lift check refuses
+    assert not lift_figures(net, moved)["certified"]
+
+
+def test_zero_loss_neighbour_reaches_an_exact_zero():
+    for regulariser in (0.0, 0.2):
+        net = ExponentialInstance(BUMP, regulariser).landscape()
+        point = np.concatenate([BUMP.teacher(), [0.05, 0.3, -1.0]])
+        point[4:7] *= 0.999 / 1.5  # margins just below 1: not zero loss yet
+        assert float(net.loss(torch.as_tensor(point)[None])[0]) > 0
+        neighbour = zero_loss_neighbour(net, point)
+        assert neighbour is not None and float(net.loss(torch.as_tensor(neighbour)[None])[0]) == 0.0
+        assert (neighbour[net.a_index] == 0.0) == (regulariser > 0)
+        assert np.linalg.norm(neighbour - point) < 0.03 * np.linalg.norm(point)
+
+
+def test_logistic_no_minimum_check_needs_its_premises():
+    from landscape.certificates.registry import resolve
+    from landscape.oracles.classify import Tolerances
+
+    check = resolve("exp-neuron-logistic-no-minimum", None)
+    instance = ExponentialInstance(BUMP, 0.1, "logistic")
+    net = instance.landscape()
+    assert check(net, instance.teacher_point(), Tolerances(), {}).passed
+    repeated = ExponentialNeuronNet((1, 2, 1), "relu", [[0.0, 0.0, 1.0]], [[1.0, 1.0, -1.0]], 0.1, "logistic")
+    assert not check(repeated, np.zeros(repeated.n_params), Tolerances(), {}).passed
+    unregularised = ExponentialNeuronNet((1, 2, 1), "relu", [BUMP.x], [BUMP.labels()], 0.0, "logistic")
+    assert not check(unregularised, instance.teacher_point(), Tolerances(), {}).passed
+
+
+def test_property_decides_an_instance_and_its_lambda_zero_twin_is_refuted_by_the_search():
+    from landscape.theorems.budget import budget_named
+    from landscape.theorems.model import Context, Outcome
+    from landscape.theorems.modifications.exponential_neuron import exponential_check
+
+    context = Context(budget_named("quick"), 0, theorem_id="exponential-neuron-no-bad-min")
+    evidence = exponential_check(ExponentialInstance(BUMP, 0.1), context)
+    assert evidence.outcome is Outcome.SUPPORTS, evidence.message
+    assert evidence.candidates["bad minimum of L_n lifted: not a minimum of L~"] >= 1
+    twin = exponential_check(ExponentialInstance(BUMP, 0.0), context)
+    assert twin.outcome is Outcome.COUNTEREXAMPLE, twin.message
+    assert [check["name"] for check in twin.certificate.checks] == ["exp-neuron-active-minimum"]

@@ -33,6 +33,8 @@ def interval_form(landscape: Any) -> IntervalForm | None:
     if callable(supplied):
         return supplied
     builder = _FORMS.get(type(landscape))  # the class itself: a subclass may change the loss
+    if builder is _mlp and landscape.loss_name not in ("squared", "logistic"):
+        return None  # the polynomial hinge's max(0, .) has no ball arithmetic here
     return None if builder is None else builder(landscape)
 
 

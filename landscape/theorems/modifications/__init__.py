@@ -11,7 +11,8 @@ Theorems (all ``holds``), falsified variants at the end:
   derivatives sigma^(k)(0), k < n, are all non-zero (decided exactly by sympy).
 * ``ntk-full-rank-critical-global`` (Claim VI.3, Claim VII.1): scalar output, squared loss; a
   critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G).
-* ``exponential-neuron-no-bad-min`` (Thm VI.1 and the remark after it): see
-  :func:`exponential_check`.
+* ``exponential-neuron-no-bad-min`` (Thm VI.1, under Liang et al.'s loss assumption: the
+  polynomial hinge, on a ReLU net whose L_n has certified bad minima): see
+  :func:`exponential_check`; with the seed's logistic loss part (i) fails (a variant).
 * ``requ-cubic-regulariser-coercive`` (Thm VI.2): see :func:`requ_check`.
 """

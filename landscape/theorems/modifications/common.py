@@ -1,6 +1,7 @@
-"""What the §VI families share: a search scaled down from the budget and the scaling paths
-theta(c) along which a logistic loss falls towards an unattained infimum (Thm VI.1's remark, the
-cubic regulariser dropped from Thm VI.2), with their replayable check."""
+"""What the §VI families share: a search scaled down from the budget, the scaling paths theta(c)
+along which a logistic loss falls towards an unattained infimum (Thm VI.1 with the logistic loss,
+the cubic regulariser dropped from Thm VI.2), with their replayable check, and certificates that
+carry only a family's own checks."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import DTYPE, Landscape
+from landscape.landscapes.builders import spec_of
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.classify import Tolerances
 from landscape.searching.critical_points import search
@@ -94,3 +98,14 @@ def grid_inputs(n: int, d: int) -> st.SearchStrategy[tuple[tuple[float, ...], ..
     first = st.lists(st.integers(-4, 4), min_size=n, max_size=n, unique=True).map(lambda v: tuple(k / 2 for k in v))
     other = st.lists(st.tuples(*[st.integers(-4, 4).map(lambda k: k / 2)] * n), min_size=d - 1, max_size=d - 1)
     return st.tuples(first, other).map(lambda pair: (pair[0], *pair[1]))
+
+
+def checks_certificate(context: Context, claim: str, landscape: Landscape, point: np.ndarray,
+                       checks: list[dict[str, Any]]) -> Certificate | None:
+    """A counterexample certificate carrying only ``checks`` (the claim rests on them alone, so no
+    generic classification, whose higher-order probes cost most of the time), replayed first;
+    ``None`` when the replay fails."""
+    certificate = Certificate(theorem_id=context.theorem_id, role="counterexample", claim=claim, landscape=spec_of(landscape),
+                              point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
+                              seed=context.seed)
+    return certificate if replay_data(certificate.to_json()).passed else None

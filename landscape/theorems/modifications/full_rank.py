@@ -54,12 +54,9 @@ import sympy
 import torch
 from hypothesis import strategies as st
 
-from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.certificates.replay import replay_data
 from landscape.landscapes.activations import T, activation_named
 from landscape.landscapes.base import DTYPE, Landscape
-from landscape.landscapes.builders import spec_of
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.classify import Tolerances, classify
 from landscape.searching.critical_points import search
@@ -67,6 +64,7 @@ from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.modifications.common import (
     BOUND_SLACK,
+    checks_certificate,
     grid_inputs,
     rows,
     small_search,
@@ -379,16 +377,6 @@ def square_rank_check(which: str):  # type: ignore[no-untyped-def]
         return Evidence(Outcome.INCONCLUSIVE, f"t^2 net, x={x}: no search end point is critical", None, counts, found.starts)
 
     return check_instance
-
-
-def checks_certificate(context: Context, claim: str, landscape: MLP, point: np.ndarray,
-                       checks: list[dict[str, Any]]) -> Certificate | None:
-    """A counterexample certificate carrying only ``checks`` (the claim is about critical points,
-    so no classification, whose higher-order probes cost most of the time here), replayed first."""
-    certificate = Certificate(theorem_id=context.theorem_id, role="counterexample", claim=claim, landscape=spec_of(landscape),
-                              point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
-                              seed=context.seed)
-    return certificate if replay_data(certificate.to_json()).passed else None
 
 
 VARIANTS = [
