@@ -18,7 +18,10 @@ Classes, tested in this order, all in float64:
    tangent of a manifold of critical points at constant loss (Morse-Bott: positive curvature on
    the complement, flat directions shown flat).  Declared flat directions (a symmetry orbit, or
    a user's) are never trusted: the kernel must lie in their span *and* pass the critical-curve
-   test of :func:`flat_kernel`.  Without declared ones the same test can *discover* them, after
+   test of :func:`flat_kernel`.  A family whose loss is constant on a set larger than its orbit
+   (a loss of the product W_L ... W_1: the equal-product set, larger at rank-deficient layers)
+   declares that set's first-order tangent instead, and every probed kernel direction must then
+   also be shown tangent to the set itself (its distance from x + t d of second order in t).  Without declared ones the same test can *discover* them, after
    the higher-order test below found no descent, where the Hessian is not zero altogether (a
    saturated plateau is numerically flat in every direction and proves nothing).
 6. ``degenerate_saddle`` — second-order stationary, yet a higher-order test finds a direction d
@@ -352,11 +355,16 @@ def _classify_one(
         return base
     kernel = eigenvectors[:, np.abs(eigenvalues) <= zero]
     flat = landscape.flat_directions(theta.numpy())
-    if not estimate and flat is not None and _inside(kernel, flat, tol.subspace):
+    level_set = None if estimate else landscape.level_set_tangents(theta.numpy())
+    declared = flat if level_set is None else level_set
+    if not estimate and declared is not None and _inside(kernel, declared, tol.subspace):
         base.flat = flat_kernel(landscape, theta, kernel, tol, seed, "declared")
         if base.flat["passed"]:
             base.kind = PointClass.LOCAL_MINIMUM
-            base.level = "second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
+            base.level = ("second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
+                          if level_set is None else
+                          "second-order + Hessian kernel tangent to the equal-product set (each probed direction within a "
+                          "second-order distance of it) and verified critical (non-strict, Morse-Bott)")
             return base
         flat = None  # declared but not flat here: trusted for nothing
     found = _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
@@ -385,6 +393,19 @@ FLAT_PROBES = 4
 FLAT_REFINE_STEPS = 12
 FLAT_LOSS = 1e-12  # constant loss: far above rounding (~1e-15), far below what a quartic shows at 0.1
 FLAT_TANGENT = 0.25  # refined point within a quarter of the step length from the line
+# Where the family declares a level set larger than its orbit (level_set_tangents), every probed
+# kernel direction d must also be tangent to that set: the distance from x + t d to it, over t,
+# at the steps LEVEL_STEPS x max(1, ||x||), is of order t for a tangent and does not shrink for a
+# direction that leaves the set at second order (a kernel vector between two of its pieces).  A
+# direction passes when the ratio at the smaller step is below LEVEL_STRAIGHT (the set is straight
+# along it, to rounding), or below LEVEL_DEFECT and at least LEVEL_SLOPE times smaller than at the
+# larger step (a tenth of it: 10x for a tangent, about 1x otherwise); the projections onto the set
+# must solve its equations to LEVEL_RESIDUAL.
+LEVEL_STEPS = (1e-4, 1e-3)
+LEVEL_STRAIGHT = 1e-9  # a straight set: Gauss-Newton lands within rounding (~1e-16 / 1e-4)
+LEVEL_DEFECT = 1e-2  # a tangent's ratio is ~ curvature x t ~ 1e-4 at the smaller step
+LEVEL_SLOPE = 3.0
+LEVEL_RESIDUAL = 1e-12
 
 
 def flat_kernel(
@@ -412,9 +433,28 @@ def flat_kernel(
     ratio = float(((refined - moved).norm(dim=1) / lengths).max())
     gradient_limit = tol.gradient * loss_scale / size
     passed = gradient <= gradient_limit and loss_change <= FLAT_LOSS * loss_scale and ratio <= FLAT_TANGENT
-    return {
+    result: dict[str, Any] = {
         "source": source, "passed": bool(passed), "directions": len(probes), "steps": [s * size for s in FLAT_STEPS],
         "gradient": gradient, "loss_change": loss_change, "distance_ratio": ratio,
+    }
+    level = _level_set_test(landscape, theta, np.stack(probes), size)
+    if level is not None:
+        result["level_set"] = level
+        result["passed"] = bool(passed and level["passed"])
+    return result
+
+
+def _level_set_test(landscape: Landscape, theta: torch.Tensor, probes: np.ndarray, size: float) -> dict[str, Any] | None:
+    """The level-set condition above on every probe, or None where the family declares no level set."""
+    defects = landscape.level_set_defects(theta.numpy(), probes, tuple(s * size for s in LEVEL_STEPS))
+    if defects is None:
+        return None
+    ratios, residual = defects
+    small, large = ratios[:, 0], ratios[:, 1]
+    tangent = (small <= LEVEL_STRAIGHT) | ((small <= LEVEL_DEFECT) & (large >= LEVEL_SLOPE * small))
+    return {
+        "passed": bool(tangent.all() and residual <= LEVEL_RESIDUAL), "tangent": int(tangent.sum()), "probed": len(tangent),
+        "worst_ratio": float(small.max()), "residual": float(residual),
     }
 
 
