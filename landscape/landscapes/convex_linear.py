@@ -46,7 +46,8 @@ from landscape.landscapes.residual_losses import ResidualLoss
 NEWTON_STEPS = 60
 # Newton stops once the gradient of l is below this x its scale; refined rows reach ~1e-16.
 NEWTON_GRADIENT_RTOL = 1e-15
-# The rank-one closed form needs weights with m_12 m_21 >= m_11 m_22 (its proof): exactly, in floats.
+ARMIJO_FRACTION = 1e-4  # sufficient decrease of a Newton step, the usual constant
+MIN_STEP = 1e-10  # a step shortened below this finds no lower loss: the row is at its rounding floor
 
 
 class ConvexLossLinear(Landscape):
@@ -207,23 +208,22 @@ def _row_derivatives(w: np.ndarray, x: np.ndarray, y: np.ndarray, loss: Residual
 
 
 def _newton_row(w: np.ndarray, x: np.ndarray, y: np.ndarray, loss: ResidualLoss, row: int, n: int, scale: float) -> np.ndarray:
-    """Damped Newton on one row (Armijo backtracking); deterministic."""
+    """Damped Newton on one row, with Armijo backtracking; it stops where no step lowers the loss
+    (the rounding floor) or the gradient is below :data:`NEWTON_GRADIENT_RTOL` x ``scale``."""
     value, grad, hess = _row_derivatives(w, x, y, loss, row, n)
     for _ in range(NEWTON_STEPS):
         if np.linalg.norm(grad) <= NEWTON_GRADIENT_RTOL * scale:
             break
         step = np.linalg.solve(hess, grad)
-        length = 1.0
-        while length > 1e-12:
+        decrease, length = float(grad @ step), 1.0
+        while True:
             trial = w - length * step
             trial_value, trial_grad, trial_hess = _row_derivatives(trial, x, y, loss, row, n)
-            if trial_value <= value - 1e-4 * length * float(grad @ step) or length < 1e-3 and trial_value <= value:
+            if trial_value <= value - ARMIJO_FRACTION * length * decrease:
                 break
             length *= 0.5
-        else:
-            break
-        if trial_value > value:
-            break
+            if length < MIN_STEP:
+                return w
         w, value, grad, hess = trial, trial_value, trial_grad, trial_hess
     return w
 
