@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from flint import arb, arb_mat
+from flint import arb, arb_mat, ctx
 from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
@@ -48,6 +48,13 @@ NEWTON_STEPS = 60
 NEWTON_GRADIENT_RTOL = 1e-15
 ARMIJO_FRACTION = 1e-4  # sufficient decrease of a Newton step, the usual constant
 MIN_STEP = 1e-10  # a step shortened below this finds no lower loss: the row is at its rounding floor
+# Bits of the ball arithmetic of the duality gap: a saturated derivative (psi'(r) within 1e-8 of the
+# edge of the conjugate's domain, log-cosh with small delta) amplifies an input radius by 1/(1 - s^2)
+# ~ 1e8, which 53 bits cannot absorb and 212 can.  Arb is rigorous at every precision; this is tightness.
+DUAL_PRECISION = 212
+# The bracket [lower, upper] must be this narrow x the loss scale: far inside the classifier's loss
+# tolerance (1e-9), so that "equals the optimum" means what it says.
+OPTIMUM_GAP_RTOL = 1e-12
 
 
 class ConvexLossLinear(Landscape):
@@ -183,7 +190,7 @@ class ConvexLossLinear(Landscape):
 
 def convex_optimum(landscape: ConvexLossLinear) -> tuple[np.ndarray, float, float]:
     """(W~, lower, upper): Newton's minimiser of l and a rigorous enclosure of min l (module doc).
-    Needs X of full row rank (then l is strictly convex and coercive for both losses)."""
+    Needs X of full row rank (then l is strictly convex and coercive for every residual loss)."""
     x, y, loss = landscape.x, landscape.y, landscape.loss_kind
     gram = x @ x.T
     if np.linalg.matrix_rank(gram) < gram.shape[0]:
@@ -193,9 +200,9 @@ def convex_optimum(landscape: ConvexLossLinear) -> tuple[np.ndarray, float, floa
     for row in range(product.shape[0]):
         product[row] = _newton_row(product[row], x, y, loss, row, landscape.n, scale)
     lower, upper = duality_bounds(landscape, product)
-    if not lower <= upper:
-        raise DataError(f"the duality bounds [{lower:.17g}, {upper:.17g}] of the convex optimum are empty; "
-                        "Newton's method did not converge on these data")
+    if not (lower <= upper and upper - lower <= OPTIMUM_GAP_RTOL * scale):
+        raise DataError(f"the duality bounds [{lower:.17g}, {upper:.17g}] do not pin the convex optimum down to "
+                        f"{OPTIMUM_GAP_RTOL:g} x its loss scale {scale:.3g}; Newton's method did not converge on these data")
     return product, lower, upper
 
 
@@ -231,6 +238,11 @@ def _newton_row(w: np.ndarray, x: np.ndarray, y: np.ndarray, loss: ResidualLoss,
 def duality_bounds(landscape: ConvexLossLinear, product: np.ndarray) -> tuple[float, float]:
     """[D(Lambda), l(product)] in ball arithmetic, Lambda the projection of psi'(R)/n onto
     {Lambda X^T = 0} (module doc), rounded outwards to float64."""
+    with ctx.workprec(DUAL_PRECISION):
+        return _duality_bounds(landscape, product)
+
+
+def _duality_bounds(landscape: ConvexLossLinear, product: np.ndarray) -> tuple[float, float]:
     x, y, loss, n = landscape.x, landscape.y, landscape.loss_kind, landscape.n
     xb = arb_mat(x.tolist())
     residual = arb_mat(product.tolist()) * xb - arb_mat(y.tolist())

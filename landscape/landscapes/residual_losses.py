@@ -10,6 +10,9 @@ psi(r(t)) for a polynomial r(t) (for the exact higher-order test).
 - ``pseudo-huber``: psi(r) = delta^2 (sqrt(1 + (r/delta)^2) - 1), quadratic near 0 and linear in
   the tails (a smooth Huber loss: twice differentiable, so the classifier's Hessian means what it
   says); psi*(mu) = delta^2 (1 - sqrt(1 - (mu/delta)^2)) on |mu| <= delta, +inf outside.
+- ``log-cosh``: psi(r) = delta^2 log cosh(r/delta) = delta^2 (softplus(2r/delta) - r/delta - log 2),
+  a softplus of the residual, also quadratic near 0 and linear in the tails;
+  psi*(mu) = delta^2 (s artanh s + log(1 - s^2)/2) with s = mu/delta on |s| < 1, +inf outside.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 
-KINDS = ("weighted", "pseudo-huber")
+KINDS = ("weighted", "pseudo-huber", "log-cosh")
+LOG_2 = float(np.log(2.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +49,7 @@ class ResidualLoss:
                 raise DataError(f"weights of shape {weights.shape} must be a finite 2-D array of positive entries")
             object.__setattr__(self, "weights", weights)
         elif not (self.delta is not None and np.isfinite(self.delta) and self.delta > 0):
-            raise InvalidArgument(f"delta={self.delta!r} must be a positive float for the pseudo-Huber loss")
+            raise InvalidArgument(f"delta={self.delta!r} must be a positive float for the {self.kind} loss")
 
     def spec(self) -> dict[str, Any]:
         if self.kind == "weighted":
@@ -59,7 +63,7 @@ class ResidualLoss:
     def describe(self) -> str:
         if self.kind == "weighted":
             return f"weighted squares (weights in [{self.weights.min():.3g}, {self.weights.max():.3g}])"
-        return f"pseudo-Huber (delta = {self.delta:.3g})"
+        return f"{'pseudo-Huber' if self.kind == 'pseudo-huber' else 'log-cosh'} (delta = {self.delta:.3g})"
 
     # -- values and derivatives ----------------------------------------------------------------
 
@@ -67,19 +71,26 @@ class ResidualLoss:
         if self.kind == "weighted":
             return torch.as_tensor(self.weights, dtype=residual.dtype, device=residual.device) * residual * residual
         d = self.delta
-        return d * d * (torch.sqrt(1.0 + (residual / d) ** 2) - 1.0)
+        if self.kind == "log-cosh":
+            return d * d * (torch.logaddexp(residual / d, -residual / d) - LOG_2)
+        return d * d * (torch.hypot(torch.ones_like(residual), residual / d) - 1.0)  # no overflow of (r/delta)^2
 
     def value(self, residual: np.ndarray) -> np.ndarray:
         if self.kind == "weighted":
             return self.weights * residual * residual
         d = self.delta
-        return d * d * (np.sqrt(1.0 + (residual / d) ** 2) - 1.0)
+        if self.kind == "log-cosh":
+            return d * d * (np.logaddexp(residual / d, -residual / d) - LOG_2)
+        return d * d * (np.hypot(1.0, residual / d) - 1.0)
 
     def derivatives(self, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """psi'(r) and psi''(r), entrywise."""
         if self.kind == "weighted":
             return 2.0 * self.weights * residual, 2.0 * self.weights * np.ones_like(residual)
-        root = np.sqrt(1.0 + (residual / self.delta) ** 2)
+        if self.kind == "log-cosh":
+            slope = np.tanh(residual / self.delta)
+            return self.delta * slope, 1.0 - slope**2
+        root = np.hypot(1.0, residual / self.delta)
         return residual / root, 1.0 / root**3
 
     # -- ball arithmetic -------------------------------------------------------------------------
@@ -88,6 +99,8 @@ class ResidualLoss:
         if self.kind == "weighted":
             return arb(float(self.weights[row, column])) * residual * residual
         d = arb(float(self.delta))
+        if self.kind == "log-cosh":
+            return d * d * (residual / d).cosh().log()
         return d * d * ((1 + (residual / d) ** 2).sqrt() - 1)
 
     def ball_conjugate(self, mu: arb, row: int, column: int) -> arb:
@@ -98,12 +111,16 @@ class ResidualLoss:
         inside = 1 - (mu / d) ** 2
         if not inside > 0:
             return arb("inf")
+        if self.kind == "log-cosh":
+            return d * d * ((mu / d) * (mu / d).atanh() + inside.log() / 2)
         return d * d * (1 - inside.sqrt())
 
     # -- Taylor series along a line -------------------------------------------------------------
 
     def series(self, residual: list[np.ndarray], order: int) -> list[np.ndarray]:
         """Coefficients c_0..c_order (entrywise arrays) of psi(r(t)), r(t) = sum_k residual[k] t^k."""
+        if self.kind == "log-cosh":
+            return _log_cosh_series([c / self.delta for c in residual], order, self.delta**2)
         square = _product(residual, residual, order)
         if self.kind == "weighted":
             return [self.weights * c for c in square]
@@ -135,3 +152,33 @@ def _sqrt_series(u: list[np.ndarray]) -> list[np.ndarray]:
         cross = sum((s[j] * s[k - j] for j in range(1, k)), np.zeros_like(u[0]))
         s.append((u[k] - cross) / (2.0 * s[0]))
     return s
+
+
+def _exp_series(a: list[np.ndarray]) -> list[np.ndarray]:
+    """e = exp(a): e_0 = exp(a_0), e_k = (1/k) sum_{j=1}^k j a_j e_{k-j} (from e' = a' e)."""
+    e = [np.exp(a[0])]
+    for k in range(1, len(a)):
+        e.append(sum((j * a[j] * e[k - j] for j in range(1, k + 1)), np.zeros_like(a[0])) / k)
+    return e
+
+
+def _log_series(u: list[np.ndarray]) -> list[np.ndarray]:
+    """l = log(u), u_0 > 0: l_k = (u_k - (1/k) sum_{0<j<k} j l_j u_{k-j}) / u_0 (from u l' = u')."""
+    out = [np.log(u[0])]
+    for k in range(1, len(u)):
+        cross = sum((j * out[j] * u[k - j] for j in range(1, k)), np.zeros_like(u[0])) / k
+        out.append((u[k] - cross) / u[0])
+    return out
+
+
+def _log_cosh_series(r: list[np.ndarray], order: int, factor: float) -> list[np.ndarray]:
+    """factor x log cosh(r(t)) to ``order``: log cosh r = |r_0| - log 2 + log(e^{r - |r_0|} + e^{-r - |r_0|}),
+    whose exponents have constant terms <= 0 (no overflow) and whose sum has constant term in [1, 2]."""
+    r = list(r) + [np.zeros_like(r[0])] * max(0, order + 1 - len(r))
+    r = r[: order + 1]
+    shift = np.abs(r[0])
+    up = _exp_series([r[0] - shift] + r[1:])
+    down = _exp_series([-r[0] - shift] + [-c for c in r[1:]])
+    out = _log_series([a + b for a, b in zip(up, down)])
+    out[0] = out[0] + shift - LOG_2
+    return [factor * c for c in out]

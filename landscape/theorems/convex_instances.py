@@ -28,7 +28,7 @@ from landscape.landscapes.residual_losses import ResidualLoss
 from landscape.oracles.critical import random_invertible
 
 WEIGHT_RANGE = (0.25, 4.0)  # entrywise weights, log-uniform: far from the identity weighting
-DELTAS = (0.3, 1.0, 3.0)  # pseudo-Huber scales: residuals at the origin are ~1-3, so all three regimes show
+DELTAS = (0.3, 1.0, 3.0)  # pseudo-Huber and log-cosh scales: residuals at the origin are ~1-3, so all three regimes show
 # The trap's off-diagonal weights exceed both local-minimum thresholds and m_11 m_22 by this factor.
 TRAP_MARGINS = (2.0, 4.0)
 TRAP_VALUE_RATIOS = (1.3, 2.0)  # the bad minimum's value over the global one's
@@ -60,12 +60,13 @@ class ConvexLossInstance:
 
 
 def residual_losses(d_last: int, n: int) -> st.SearchStrategy[ResidualLoss]:
-    """Weighted squares (log-uniform weights in :data:`WEIGHT_RANGE`) or pseudo-Huber (delta in :data:`DELTAS`)."""
+    """Weighted squares (log-uniform weights in :data:`WEIGHT_RANGE`), or pseudo-Huber or log-cosh
+    (delta in :data:`DELTAS`)."""
     low, high = np.log(WEIGHT_RANGE[0]), np.log(WEIGHT_RANGE[1])
     weighted = st.integers(0, 2**16).map(
         lambda seed: ResidualLoss("weighted", weights=np.exp(np.random.default_rng(seed).uniform(low, high, (d_last, n)))))
-    huber = st.sampled_from(DELTAS).map(lambda delta: ResidualLoss("pseudo-huber", delta=delta))
-    return st.one_of(weighted, huber)
+    smooth = st.tuples(st.sampled_from(("pseudo-huber", "log-cosh")), st.sampled_from(DELTAS))
+    return st.one_of(weighted, smooth.map(lambda pair: ResidualLoss(pair[0], delta=pair[1])))
 
 
 def convex_loss_instances(shapes: st.SearchStrategy[tuple[int, ...]]) -> st.SearchStrategy[ConvexLossInstance]:

@@ -122,7 +122,8 @@ DEEP_LINEAR_NO_BAD_LOCAL_MIN = Theorem(
     hypotheses=(
         "squared loss: X and Y have full row rank (n > max(d_0, d_L), planted spectrum), depth 2-4, widths 1-3",
         ("Laurent-Brecht instances, a convex loss of the product: l(W) = (1/n) sum_ij psi_ij((W X - Y)_ij), psi a weighted "
-         "square m_ij r^2 (weights log-uniform in [0.25, 4]) or pseudo-Huber delta^2 (sqrt(1 + r^2/delta^2) - 1), delta 0.3, 1 or 3"),
+         "square m_ij r^2 (weights log-uniform in [0.25, 4]), pseudo-Huber delta^2 (sqrt(1 + r^2/delta^2) - 1) or log-cosh "
+         "delta^2 log cosh(r/delta), delta 0.3, 1 or 3"),
         "Laurent-Brecht instances: no bottleneck (every hidden width >= min(d_0, d_L)), depth 2-3, widths 1-3, X of full row rank",
         "Laurent-Brecht optimum: min_W l(W) by Newton's method, bracketed by a duality gap in ball arithmetic",
     ),

@@ -22,7 +22,8 @@ from landscape.theorems.linear import no_bad_local_min
 from landscape.theorems.model import Expectation, Theorem
 
 RNG = np.random.default_rng(3)
-LOSSES = [ResidualLoss("weighted", weights=RNG.uniform(0.3, 3.0, (2, 6))), ResidualLoss("pseudo-huber", delta=0.3)]
+LOSSES = [ResidualLoss("weighted", weights=RNG.uniform(0.3, 3.0, (2, 6))), ResidualLoss("pseudo-huber", delta=0.3),
+          ResidualLoss("log-cosh", delta=0.3)]
 
 
 def _span_dimension(matrix: np.ndarray) -> int:
