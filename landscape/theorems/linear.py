@@ -19,12 +19,12 @@ from landscape.certificates.registry import CheckResult, replayable, run_check
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
 from landscape.landscapes.base import Landscape
+from landscape.theorems.convex_instances import convex_loss_instances, rank_one_traps
 from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify
 from landscape.oracles.critical import random_invertible, theory_points
 from landscape.oracles.optimum import optimum_of
 from landscape.searching.critical_points import CRITICAL_POINT_MIX
-from landscape.theorems.convex_instances import convex_loss_instances, rank_one_traps
 from landscape.theorems.common import (
     SEARCHED,
     certified,
