@@ -185,7 +185,7 @@ class ConvexLossLinear(Landscape):
             return None
         value, product = closed
         return Optimum(value=value, point=factor_product(self, product),  # type: ignore[arg-type]
-                       method="rank-one weighted approximation of a diagonal target (closed form, rank_one_optimum)")
+                       method="rank-one weighted approximation of a diagonal target (closed form proved in rank_one_optimum; value in float64)")
 
 
 def convex_optimum(landscape: ConvexLossLinear) -> tuple[np.ndarray, float, float]:
@@ -206,7 +206,10 @@ def convex_optimum(landscape: ConvexLossLinear) -> tuple[np.ndarray, float, floa
     return product, lower, upper
 
 
-def _row_derivatives(w: np.ndarray, x: np.ndarray, y: np.ndarray, loss: ResidualLoss, row: int, n: int):
+def _row_derivatives(
+    w: np.ndarray, x: np.ndarray, y: np.ndarray, loss: ResidualLoss, row: int, n: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian of row ``row``'s part of l at the row vector ``w``."""
     full = np.zeros_like(y)
     full[row] = w @ x - y[row]
     first, second = loss.derivatives(full)
