@@ -45,7 +45,7 @@ def product_jacobian(layers: list[np.ndarray]) -> np.ndarray:
     """D pi at the layers, ``(d_L d_0, P)``: column p is the change of vec(W_L ... W_1) (row-major)
     per unit change of parameter p; vec(A dW B) = (A kron B^T) vec(dW) in row-major order."""
     blocks = []
-    for index, w in enumerate(layers):
+    for index in range(len(layers)):
         left = np.eye(layers[-1].shape[0]) if index == len(layers) - 1 else chain_product(layers[index + 1 :])
         right = np.eye(layers[0].shape[1]) if index == 0 else chain_product(layers[:index])
         blocks.append(np.kron(left, right.T))
