@@ -9,6 +9,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 
+from landscape.certificates.replay import replay
 from landscape.engine.results import Verdict
 from landscape.engine.runner import verify
 from landscape.generators.architectures import architectures
@@ -18,6 +19,7 @@ from landscape.landscapes.products import chain_product, layer_matrices
 from landscape.landscapes.residual_losses import ResidualLoss
 from landscape.oracles.classify import PointClass, classify
 from landscape.theorems.convex_instances import convex_loss_instances, rank_one_traps
+from landscape.theorems.catalogue import REGISTRY
 from landscape.theorems.linear import no_bad_local_min
 from landscape.theorems.model import Expectation, Theorem
 
@@ -132,3 +134,16 @@ def test_the_laurent_brecht_instances_alone_are_decided_by_the_search(landscape_
     assert result.coverage.named == {}
     assert result.coverage.searched.get("global_minimum", 0) >= 1
     assert sum(n for kind, n in result.coverage.searched.items() if kind.endswith("saddle")) >= 1, dict(result.coverage.searched)
+
+
+def test_the_bottleneck_variant_is_refuted_through_a_searched_rank_one_trap(landscape_budget, tmp_path):
+    """The counterexample is a searched non-strict minimum certified with the equal-product set,
+    worse than the closed-form rank-one optimum, and its certificate replays."""
+    result = verify(REGISTRY.get("variant-convex-loss-with-bottleneck"), landscape_budget, 0, certificates=tmp_path,
+                    named_points=False)
+    assert result.verdict is Verdict.REFUTED and "start" in result.certificate.claim
+    facts = result.certificate.facts
+    assert facts["kind"] == "local_minimum" and facts["flat"]["level_set"]["passed"]
+    assert facts["gap"] > 0.1 * facts["optimum"]
+    assert min(result.certificate.landscape["widths"][1:-1]) == 1
+    assert replay(result.certificate_path).passed
