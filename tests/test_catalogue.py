@@ -30,6 +30,7 @@ SEARCH_REFUTES = [
     "variant-mf-first-order-global", "variant-mf-local-min-without-zero-column",
     "variant-toy-vw-every-critical-global",  # the origin saddle, reached by the saddle-seeking modes
     "variant-one-hidden-repeated-eigenvalues",  # a searched global minimum whose U V^T fits (1.24) with J = {2}
+    "variant-convex-loss-with-bottleneck",  # a searched non-strict minimum of the rank-one trap
 ]
 # Witnesses and counterexamples that cannot reach rigour exact or interval yet, and why (docs/interval.md).
 FLOAT64_CERTIFICATES = {

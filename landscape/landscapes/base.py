@@ -165,6 +165,21 @@ class Landscape(ABC):
         exactly constant, or ``None`` when the family has no known symmetry."""
         return None
 
+    def level_set_tangents(self, theta: np.ndarray) -> np.ndarray | None:
+        """First-order tangents ``(P, m)`` of a set through ``theta`` on which the loss is constant
+        by construction and which may be larger than the symmetry orbit (for a loss of a product
+        W_L ... W_1: the kernel of the product's differential), or ``None``.  Never trusted: the
+        classifier measures each direction's distance to the set (:meth:`level_set_defects`)."""
+        return None
+
+    def level_set_defects(
+        self, theta: np.ndarray, directions: np.ndarray, lengths: tuple[float, ...]
+    ) -> tuple[np.ndarray, float] | None:
+        """For the set of :meth:`level_set_tangents`: dist(theta + t d, set) / t for each unit
+        direction (row of ``directions``) and step t (column), and the largest relative residual
+        of the points found in the set; ``None`` where the family declares no such set."""
+        return None
+
     @abstractmethod
     def loss_scale(self) -> float:
         """A positive loss value typical of the instance, used to make tolerances relative."""

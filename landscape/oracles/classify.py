@@ -18,7 +18,10 @@ Classes, tested in this order, all in float64:
    tangent of a manifold of critical points at constant loss (Morse-Bott: positive curvature on
    the complement, flat directions shown flat).  Declared flat directions (a symmetry orbit, or
    a user's) are never trusted: the kernel must lie in their span *and* pass the critical-curve
-   test of :func:`flat_kernel`.  Without declared ones the same test can *discover* them, after
+   test of :func:`flat_kernel`.  A family whose loss is constant on a set larger than its orbit
+   (a loss of the product W_L ... W_1: the equal-product set, larger at rank-deficient layers)
+   declares that set's first-order tangent instead, and every probed kernel direction must then
+   also be shown tangent to the set itself (its distance from x + t d of second order in t).  Without declared ones the same test can *discover* them, after
    the higher-order test below found no descent, where the Hessian is not zero altogether (a
    saturated plateau is numerically flat in every direction and proves nothing).
 6. ``degenerate_saddle`` — second-order stationary, yet a higher-order test finds a direction d
@@ -59,7 +62,7 @@ import torch
 from landscape.limits import dense_hessian_fits, require_memory
 from landscape.landscapes.base import DTYPE, Landscape
 from landscape.searching.spectrum import lanczos_ritz
-from landscape.searching.critical_points import dense_hessian, refine
+from landscape.oracles.flat_kernel import flat_kernel
 
 
 class PointClass(str, enum.Enum):
@@ -356,70 +359,27 @@ def _classify_one(
         return base
     kernel = eigenvectors[:, np.abs(eigenvalues) <= zero]
     flat = landscape.flat_directions(theta.numpy())
-    if not estimate and flat is not None and _inside(kernel, flat, tol.subspace):
-        base.flat = flat_kernel(landscape, theta, kernel, tol, seed, "declared")
+    level_set = None if estimate else landscape.level_set_tangents(theta.numpy())
+    declared = flat if level_set is None else level_set
+    if not estimate and declared is not None and _inside(kernel, declared, tol.subspace):
+        base.flat = flat_kernel(landscape, theta, kernel, tol.gradient, seed, "declared")
         if base.flat["passed"]:
             base.kind = PointClass.LOCAL_MINIMUM
-            base.level = "second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
+            base.level = ("second-order + Hessian kernel in the declared flat (symmetry) directions, verified flat and critical (non-strict, Morse-Bott)"
+                          if level_set is None else
+                          "second-order + Hessian kernel tangent to the equal-product set (each probed direction within a "
+                          "second-order distance of it) and verified critical (non-strict, Morse-Bott)")
             return base
         flat = None  # declared but not flat here: trusted for nothing
     found = _higher_order(landscape, theta, base, kernel, flat, tol, seed, probe_directions)
     # Discovery needs curvature somewhere: where the whole Hessian is numerically zero (a saturated
     # plateau, where the loss is constant only because its variation underflows) flatness is not evidence.
     if found.kind is PointClass.SECOND_ORDER_STATIONARY and base.flat is None and not estimate and 0 < kernel.shape[1] < kernel.shape[0]:
-        found.flat = flat_kernel(landscape, theta, kernel, tol, seed, "discovered")
+        found.flat = flat_kernel(landscape, theta, kernel, tol.gradient, seed, "discovered")
         if found.flat["passed"]:
             found.kind = PointClass.LOCAL_MINIMUM
             found.level = "second-order + Hessian kernel discovered flat and critical (non-strict, Morse-Bott)"
     return found
-
-
-# The critical-curve test of a Hessian kernel K at a critical point x: for each direction d (an
-# orthonormal basis of K and FLAT_PROBES random unit vectors in K), both signs and each step
-# t = s x max(1, ||x||), s in FLAT_STEPS, the point x + t d is refined back to a critical point y
-# by Levenberg-Marquardt.  d is tangent to a critical set at constant loss when y is critical,
-# |F(y) - F(x)| <= FLAT_LOSS x loss scale, and y stays near the line, ||y - (x + t d)|| <=
-# FLAT_TANGENT x t (on a smooth critical manifold the distance is O(t^2); where the kernel is not
-# flat the loss changes or the refinement falls back towards x, a distance of order t).  The
-# random probes rule out critical sets that are unions of lines (f = -x^2 y^2), where only the
-# basis is flat.  The test resolves a loss change of FLAT_LOSS at distance FLAT_STEPS[-1]: a
-# kernel direction of order >= 12 (|F| ~ t^12) is below that resolution and passes as flat.
-FLAT_STEPS = (1e-2, 1e-1)
-FLAT_PROBES = 4
-FLAT_REFINE_STEPS = 12
-FLAT_LOSS = 1e-12  # constant loss: far above rounding (~1e-15), far below what a quartic shows at 0.1
-FLAT_TANGENT = 0.25  # refined point within a quarter of the step length from the line
-
-
-def flat_kernel(
-    landscape: Landscape, theta: torch.Tensor, kernel: np.ndarray, tol: Tolerances, seed: int, source: str
-) -> dict[str, Any]:
-    """The critical-curve test above, on ``kernel`` ``(P, k)``: a dict with ``source``,
-    ``passed``, ``directions`` tested, and the worst ``gradient``, ``loss_change`` and
-    ``distance_ratio`` (distance from the line over t) among the refined points."""
-    rng = np.random.default_rng(seed)
-    basis = np.linalg.qr(kernel)[0] if kernel.shape[1] else kernel
-    probes = [basis[:, i] for i in range(basis.shape[1])]
-    if basis.shape[1] > 1:
-        probes += [v / np.linalg.norm(v) for v in (basis @ rng.standard_normal((basis.shape[1], FLAT_PROBES))).T]
-    if not probes:
-        return {"source": source, "passed": False, "directions": 0}
-    size = max(1.0, float(theta.norm()))
-    lengths = torch.as_tensor([s * size for s in FLAT_STEPS for _ in probes for _ in (1.0, -1.0)], dtype=DTYPE)
-    directions = torch.as_tensor(np.stack([sign * d for d in probes for sign in (1.0, -1.0)] * len(FLAT_STEPS)), dtype=DTYPE)
-    moved = theta[None, :] + lengths[:, None] * directions
-    refined = refine(landscape, moved, FLAT_REFINE_STEPS, hessian=lambda t: dense_hessian(landscape, t))
-    base_loss = float(landscape.loss(theta[None, :])[0])
-    loss_scale = max(landscape.loss_scale(), abs(base_loss))
-    gradient = float(landscape.gradient(refined).norm(dim=1).max())
-    loss_change = float((landscape.loss(refined) - base_loss).abs().max())
-    ratio = float(((refined - moved).norm(dim=1) / lengths).max())
-    gradient_limit = tol.gradient * loss_scale / size
-    passed = gradient <= gradient_limit and loss_change <= FLAT_LOSS * loss_scale and ratio <= FLAT_TANGENT
-    return {
-        "source": source, "passed": bool(passed), "directions": len(probes), "steps": [s * size for s in FLAT_STEPS],
-        "gradient": gradient, "loss_change": loss_change, "distance_ratio": ratio,
-    }
 
 
 def _local_maximum(

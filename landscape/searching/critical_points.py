@@ -382,14 +382,18 @@ def follow_eigenvectors(landscape: Landscape, start: Tensor, steps: int, targets
     signs = torch.where(order < targets[:, None], 1.0, -1.0).to(theta.dtype)
     for _ in range(steps):
         grad = landscape.gradient(theta)
-        eigenvalues, vectors = torch.linalg.eigh(dense_hessian(landscape, theta))
+        hessians = dense_hessian(landscape, theta)
+        # A start that ran off to where the loss overflows has a NaN Hessian, on which LAPACK fails
+        # for the whole batch: it is decomposed as zero and stays where it is.
+        usable = torch.isfinite(hessians).flatten(1).all(1, keepdim=True) & torch.isfinite(grad).all(1, keepdim=True)
+        eigenvalues, vectors = torch.linalg.eigh(torch.where(usable[:, :, None], hessians, torch.zeros_like(hessians)))
         floor = CURVATURE_FLOOR * eigenvalues.abs().amax(1, keepdim=True).clamp_min(1e-12)
         components = (vectors.transpose(1, 2) @ grad.unsqueeze(-1)).squeeze(-1)
         step = (vectors @ (signs * components / eigenvalues.abs().clamp_min(floor)).unsqueeze(-1)).squeeze(-1)
         radius = TRUST_RADIUS * theta.norm(dim=1, keepdim=True).clamp_min(1.0)
         step = step * (radius / step.norm(dim=1, keepdim=True).clamp_min(1e-300)).clamp(max=1.0)
         trial = theta + step
-        finite = torch.isfinite(trial).all(1, keepdim=True)
+        finite = torch.isfinite(trial).all(1, keepdim=True) & usable
         theta = torch.where(finite, trial, theta)
     return theta
 

@@ -1,4 +1,5 @@
-"""Deep linear networks with squared loss (seed 001 §III; seed 003 §1.3; seed 000).
+"""Deep linear networks with squared loss (seed 001 §III; seed 003 §1.3; seed 000), and with a
+convex loss of the product (Laurent-Brecht; seed 003 §1.3.2 end).
 
 Theorems: ``deep-linear-no-bad-local-min``, ``one-hidden-strict-saddles``,
 ``deep-linear-degenerate-saddle-at-zero``; falsified variants at the end.
@@ -18,6 +19,7 @@ from landscape.certificates.registry import CheckResult, replayable, run_check
 from landscape.generators.architectures import architectures, one_hidden_layer
 from landscape.generators.data import Dataset, datasets
 from landscape.landscapes.base import Landscape
+from landscape.theorems.convex_instances import convex_loss_instances, rank_one_traps
 from landscape.landscapes.deep_linear import DeepLinear, sigma_eigen
 from landscape.oracles.classify import Classification, PointClass, Tolerances, classify
 from landscape.oracles.critical import random_invertible, theory_points
@@ -49,6 +51,10 @@ class LinearInstance:
     def landscape(self) -> DeepLinear:
         return DeepLinear(self.widths, self.data.x, self.data.y)
 
+    def special_points(self, landscape: DeepLinear, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+        """The origin and the subset critical points of the theory (:func:`theory_points`)."""
+        return theory_points(landscape, rng)
+
     def __repr__(self) -> str:
         return f"LinearInstance(widths={self.widths}, {self.data!r})"
 
@@ -71,7 +77,9 @@ def linear_instances(
 def no_bad_local_min(theorem_id: str):
     """Property: every certified local minimum has the optimal value (within tolerance).
 
-    The search mixes descent with the saddle-seeking modes, so the non-global critical points it
+    Instances are :class:`LinearInstance` (squared loss) or
+    :class:`~landscape.theorems.convex_instances.ConvexLossInstance` (a convex loss of the
+    product); each names its special points.  The search mixes descent with the saddle-seeking modes, so the non-global critical points it
     classifies (saddles, degenerate ones included) are found, not only named.  An instance is
     decided only where the search reached a minimum, and a second-order stationary candidate
     (which could be a spurious minimum) leaves it undecided."""
@@ -79,7 +87,7 @@ def no_bad_local_min(theorem_id: str):
     def check(instance: LinearInstance, context: Context) -> Evidence:
         landscape = instance.landscape()
         seed = context.seed_for(instance)
-        special = theory_points(landscape, np.random.default_rng(seed))
+        special = instance.special_points(landscape, np.random.default_rng(seed))
         found = survey(landscape, context, seed, special, mix=CRITICAL_POINT_MIX)
         counts = found.counts()
         for label, point, kind in found.items():
@@ -104,12 +112,24 @@ DEEP_LINEAR_NO_BAD_LOCAL_MIN = Theorem(
     source="001 Thm III.1 (Lu-Kawaguchi); 003 Thm 1.4 (Kawaguchi); 003 §1.3.2 end (Laurent-Brecht)",
     statement=(
         "If $X$ and $Y$ have full row rank, every local minimum of "
-        "$\\|Y - W_L \\cdots W_1 X\\|_F^2$ (any depth, any widths) is a global minimum."
+        "$\\|Y - W_L \\cdots W_1 X\\|_F^2$ (any depth, any widths) is a global minimum.  "
+        "Laurent-Brecht: if every hidden width is $\\ge \\min(d_0, d_L)$, every local minimum of "
+        "$\\ell(W_L \\cdots W_1)$ is global for any convex differentiable $\\ell$."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: linear_instances(architectures(min_depth=2, max_depth=4, max_width=3)),
+    instances=lambda: st.one_of(
+        linear_instances(architectures(min_depth=2, max_depth=4, max_width=3)),
+        convex_loss_instances(architectures(min_depth=2, max_depth=3, max_width=3, bottleneck=False)),
+    ),
     check=no_bad_local_min("deep-linear-no-bad-local-min"),
-    hypotheses=("X and Y have full row rank (n > max(d_0, d_L), planted spectrum)", "depth 2-4, widths 1-3"),
+    hypotheses=(
+        "squared loss: X and Y have full row rank (n > max(d_0, d_L), planted spectrum), depth 2-4, widths 1-3",
+        ("Laurent-Brecht instances, a convex loss of the product: l(W) = (1/n) sum_ij psi_ij((W X - Y)_ij), psi a weighted "
+         "square m_ij r^2 (weights log-uniform in [0.25, 4]), pseudo-Huber delta^2 (sqrt(1 + r^2/delta^2) - 1) or log-cosh "
+         "delta^2 log cosh(r/delta), delta 0.3, 1 or 3"),
+        "Laurent-Brecht instances: no bottleneck (every hidden width >= min(d_0, d_L)), depth 2-3, widths 1-3, X of full row rank",
+        "Laurent-Brecht optimum: min_W l(W) by Newton's method, bracketed by a duality gap in ball arithmetic",
+    ),
 )
 
 
@@ -453,6 +473,21 @@ VARIANTS = [
         check=one_hidden_check("variant-one-hidden-repeated-eigenvalues"),
         hypotheses=("n_1 = 1", "lambda_1 = lambda_2"),
         falsifies="one-hidden-strict-saddles",
+    ),
+    Theorem(
+        id="variant-convex-loss-with-bottleneck",
+        title="(false) Laurent-Brecht with a bottleneck: no bad local minimum of a convex loss of the product",
+        source="003 §1.3.2 end (Laurent-Brecht) with the hypothesis 'every hidden width >= min(d_0, d_L)' dropped",
+        statement=(
+            "Dropped hypothesis: with a hidden width 1 < min(d_0, d_L) = 2, every local minimum of a weighted squared "
+            "loss of $W_L \\cdots W_1 X - Y$ is claimed global.  The products are the rank-one matrices, over which a "
+            "diagonal target with heavy off-diagonal weights has two local minima of different values."
+        ),
+        expectation=Expectation.HOLDS,
+        instances=rank_one_traps,
+        check=no_bad_local_min("variant-convex-loss-with-bottleneck"),
+        hypotheses=("d_0 = d_L = n = 2, one hidden width 1", "Y diagonal, m_12 m_21 above both local-minimum thresholds"),
+        falsifies="deep-linear-no-bad-local-min",
     ),
     Theorem(
         id="variant-deep-linear-second-order-minimum",
