@@ -311,7 +311,8 @@ def certify_requ_minimum(net: CubicReQUNet, point: np.ndarray) -> RequMinimum:
     dead_lambda = float(net.lambdas[list(split.dead)].min()) if split.dead else math.inf
     figures = dict(common, location_radius=location, dead_ball_radius=dead_ball, value_lower_bound_drop=gradient**2 / (2.0 * modulus), kappa=kappa,
                    dead_lambda=dead_lambda, margin_lower_bound=float((margins - d1 * location).min()),
-                   margin_upper_bound=_margin_upper_bound(margins, d1 * location, live_split.v @ inputs, lengths * location))
+                   margin_upper_bound=_margin_upper_bound(margins, d1 * location, live_split.v @ inputs, lengths * location,
+                                                         live_split.a, net.y[0], location))
     if split.dead and not kappa < dead_lambda:
         return RequMinimum(False, f"a dead neuron can be revived: kappa <= {kappa:.6g} is not below lambda = {dead_lambda:.6g}", **figures)
     return RequMinimum(True, "", **figures)
@@ -325,13 +326,15 @@ def _kappa_on_ball(sub: CubicReQUNet, live_point: np.ndarray, weights: np.ndarra
     return (kappa + shift) * (1.0 + KAPPA_SLACK)
 
 
-def _margin_upper_bound(margins: np.ndarray, moves: np.ndarray, pre: np.ndarray, reach: np.ndarray) -> float:
-    """An upper bound on min_i y_i f_i at the minimum: a sample no live neuron can reach within
-    the location radius (all t_ij < -|x~_i| r) has f_i = 0 exactly there."""
-    upper = margins + moves
-    unreachable = (pre < -reach[None, :]).all(0)
-    upper = np.where(unreachable, 0.0, upper)
-    return float(upper.min())
+def _margin_upper_bound(margins: np.ndarray, moves: np.ndarray, pre: np.ndarray, reach: np.ndarray, a: np.ndarray,
+                        labels: np.ndarray, radius: float) -> float:
+    """An upper bound on min_i y_i f_i at the minimum, within ``radius`` of the point: y_i f_i is
+    at most its value plus its move, and at most 0 for a sample every live neuron that can reach
+    it (t_ij > -|x~_i| r) pushes the wrong way (y_i a_j < 0, |a_j| > r), as max(t, 0)^2 >= 0."""
+    reachable = pre > -reach[None, :]  # (live, n)
+    wrong_way = (labels[None, :] * a[:, None] < 0) & (np.abs(a)[:, None] > radius)
+    capped = (~reachable | wrong_way).all(0)
+    return float(np.where(capped, np.minimum(margins + moves, 0.0), margins + moves).min())
 
 
 def _dead_only(net: CubicReQUNet, point: np.ndarray, split: NeuronSplit, inputs: np.ndarray) -> RequMinimum:

@@ -7,13 +7,23 @@ import numpy as np
 import pytest
 import torch
 
+from landscape.certificates.registry import run_check
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.base import DTYPE, landscape_from_spec, loss_at
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,
     sphere_infimum,
+)
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.requ_minimum import (
+    certify_requ_minimum,
+    extended_inputs,
+    extension_hessians,
+    live_network,
+    revival_direction,
+    split_neurons,
 )
 from landscape.theorems.modifications.exponential_neuron import BalancedMeans
 from landscape.theorems.modifications.full_rank import (
@@ -23,6 +33,8 @@ from landscape.theorems.modifications.full_rank import (
 )
 from landscape.theorems.modifications.requ_cubic import (
     RequInstance,
+    _newton_live,
+    _revive,
     interpolating_requ_point,
 )
 
@@ -162,3 +174,57 @@ def test_smooth_radius_is_the_distance_to_the_nearest_requ_kink() -> None:
     pre = (w1[0].numpy() @ net.x + b1[0].numpy()[:, None])
     expected = np.min(np.abs(pre) / np.sqrt(1.0 + (net.x**2).sum(0))[None, :])
     assert net.smooth_radius(point) == pytest.approx(expected, rel=1e-12)
+
+
+# -- the strict-minimum certificate next to ReQU kinks (oracles/requ_minimum) -----------------
+
+# A converged end point of the search on this instance: neurons 0, 2, 3 dead (exactly zero) and
+# the pair (sample 1, neuron 4) exactly at its kink (t = 0), so F is not twice differentiable there.
+KINK_INSTANCE = RequInstance(((1.5, 1.0, -1.0),), (-1.0, -1.0, 1.0), 1, 3e-4)
+KINK_POINT = np.array([0.0, 1.104153077177558, 0.0, 0.0, -1.1043735494430345, 0.0, 1.0945362146206756, 0.0, 0.0,
+                       1.1043735494430345, 0.0, -1.5547229794908233, 0.0, 0.0, 1.5618200515484535])
+
+
+def test_piecewise_certificate_accepts_a_true_minimum_at_a_kink():
+    net = KINK_INSTANCE.landscape()
+    split = split_neurons(net, KINK_POINT)
+    assert split.dead == (0, 2, 3)
+    assert (split.v @ extended_inputs(net))[4, 1] == 0.0  # a live pair exactly at its kink
+    result = certify_requ_minimum(net, KINK_POINT)
+    assert result.certified, result.reason
+    assert result.ambiguous == ((1, 4),) and result.patterns == 2
+    assert result.kappa < result.dead_lambda and result.margin_lower_bound > 0
+    # Both smooth extensions are judged: their Hessians differ, and mu is the smaller bound.
+    live, live_point = live_network(net, split)
+    pre = split_neurons(live, live_point).v @ extended_inputs(live)
+    masks = np.stack([(pre > 0).astype(float)] * 2)
+    masks[1, 1, 1] = 1.0  # the kink pair on its t^2 side
+    hessians = extension_hessians(live, live_point, masks)
+    assert np.abs(hessians[0] - hessians[1]).max() > 1e-6
+    assert result.hessian_min_lower_bound <= min(np.linalg.eigvalsh(h)[0] for h in hessians)
+    # Independent of the argument: no sampled point near it is lower.
+    rng = np.random.default_rng(0)
+    value = float(net.loss(torch.as_tensor(KINK_POINT)[None])[0])
+    for scale in (1e-6, 1e-4, 1e-3, 1e-2):
+        directions = rng.standard_normal((2000, KINK_POINT.size))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        values = net.loss(torch.as_tensor(KINK_POINT[None] + scale * directions)).numpy()
+        assert (values > value).all()
+    entry = {"name": "requ-piecewise-minimum", "args": {"dead": [0, 2, 3], "ball_radius": result.ball_radius}}
+    assert run_check(entry, net, KINK_POINT, Tolerances()).passed
+
+
+def test_piecewise_certificate_rejects_a_degenerate_saddle_with_a_revivable_neuron():
+    net = CubicReQUNet(((0.0, 0.5),), ((1.0, 1.0),), 3, RequInstance(((0.0, 0.5),), (1.0, 1.0), 0, 1e-3).lambdas())
+    point = np.zeros(net.n_params)  # neuron 0 (lambda = 1.618e-3) serves both samples, the cheaper neuron 1 is dead
+    point[[0, 3, 6]] = [-1.0, 1.8, 1.8]
+    point = _newton_live(net, point)
+    assert float(net.gradient(torch.as_tensor(point)[None]).norm()) < 1e-12
+    result = certify_requ_minimum(net, point)
+    assert not result.certified and "revived" in result.reason
+    neuron, direction = revival_direction(net, point)
+    assert neuron == 1
+    revived = _revive(net, point, neuron, direction)
+    assert revived is not None and loss_at(net, revived) < loss_at(net, point)  # a true descent: not a minimum
+    entry = {"name": "requ-piecewise-minimum", "args": {"dead": [1, 2], "ball_radius": 1e-3}}
+    assert not run_check(entry, net, point, Tolerances()).passed

@@ -292,11 +292,11 @@ def requ_check(instance: RequInstance, context: Context) -> Evidence:
     return _judge_instance(instance, context, global_claim=False)
 
 
-def _judge_instance(instance: RequInstance, context: Context, global_claim: bool) -> Evidence:
+def _judge_instance(instance: RequInstance, context: Context, global_claim: bool, coercivity: bool = True) -> Evidence:
     seed = context.seed_for(instance)
     landscape = instance.landscape()
     counts: Counter[str] = Counter()
-    rows = [] if global_claim else coercivity_figures(landscape, seed)  # the variant is about (2) alone
+    rows = coercivity_figures(landscape, seed) if coercivity else []  # the variants are about (2) alone
     for row in rows:
         if row["infimum"] < row["bound"] * (1 - BOUND_SLACK):
             return _below_bound(instance, landscape, row, context, seed)
@@ -411,10 +411,33 @@ def _requ_unregularised_check(instance: RequInstance, context: Context) -> Evide
     return certified(Outcome.COUNTEREXAMPLE, claim, cert, Counter({"decreasing path to infinity": 1}), 0)
 
 
+@dataclass(frozen=True, slots=True)
+class NarrowRequInstance(RequInstance):
+    """One ReQU neuron (m = 1 < n + 1) on samples of both labels: sum_j a_j max(t, 0)^2 has one
+    sign, so every point misclassifies a sample of the other label."""
+
+    @property
+    def width(self) -> int:
+        return 1
+
+
+def narrow_requ_instances(scales: tuple[float, ...] = (1e-3, 3e-4)) -> st.SearchStrategy[NarrowRequInstance]:
+    def build(n: int) -> st.SearchStrategy[NarrowRequInstance]:
+        labels = st.tuples(*[st.sampled_from((1.0, -1.0))] * n).filter(lambda y: len(set(y)) == 2)
+        return st.builds(NarrowRequInstance, grid_inputs(n, 1), labels, st.just(0), st.sampled_from(scales))
+
+    return st.integers(2, 3).flatmap(build)
+
+
+def _requ_narrow_check(instance: NarrowRequInstance, context: Context) -> Evidence:
+    """(2) with m >= n + 1 dropped: a certified strict local minimum with a training error."""
+    return _judge_instance(instance, context, global_claim=False, coercivity=False)
+
+
 def _requ_global_check(instance: RequInstance, context: Context) -> Evidence:
     """The "global" half of (2) as transcribed: every certified strict local minimum has the
     value of the best end point (within GLOBAL_RTOL)."""
-    return _judge_instance(instance, context, global_claim=True)
+    return _judge_instance(instance, context, global_claim=True, coercivity=False)
 
 
 VARIANTS = [
@@ -429,6 +452,18 @@ VARIANTS = [
         instances=smallest_requ_instances,
         check=_requ_global_check,
         hypotheses=("m = n + 1 = 3", "distinct scalar inputs, labels +-1", REQU_CUBIC.hypotheses[2]),
+        falsifies="requ-cubic-regulariser-coercive",
+    ),
+    Theorem(
+        id="variant-requ-narrow-zero-training-error",
+        title="(false) With m < n + 1 ReQU neurons every local minimum still has zero training error",
+        source="001 Thm VI.2 with m >= n + 1 dropped (m = 1)",
+        statement=("Dropped hypothesis ($m \\ge n + 1$): with one neuron and both labels present the search reaches a "
+                   "certified strict local minimum (next to a ReQU kink) that misclassifies a sample."),
+        expectation=Expectation.HOLDS,
+        instances=narrow_requ_instances,
+        check=_requ_narrow_check,
+        hypotheses=("m = 1", "distinct scalar inputs, n in 2..3, both labels", REQU_CUBIC.hypotheses[2]),
         falsifies="requ-cubic-regulariser-coercive",
     ),
     Theorem(
