@@ -67,6 +67,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -178,9 +179,9 @@ def kappa_and_direction(weights: np.ndarray, inputs: np.ndarray) -> tuple[float,
             repeated = any(abs(value - other) <= EIGEN_CLUSTER * scale for o, other in enumerate(values) if o != k)
             for sign in (1.0, -1.0):
                 v = sign * (basis @ vectors[:, k])
-                if repeated or _has_pattern(v @ inputs, labels, PATTERN_SLACK * np.linalg.norm(inputs, axis=0)):
-                    if abs(value) > best:
-                        best, best_v = abs(float(value)), v
+                feasible = repeated or _has_pattern(v @ inputs, labels, PATTERN_SLACK * np.linalg.norm(inputs, axis=0))
+                if feasible and abs(value) > best:
+                    best, best_v = abs(float(value)), v
     if best > 0 and not np.any(best_v):
         best_v = np.eye(dim)[0]
     return best * (1.0 + KAPPA_SLACK), best_v
@@ -297,8 +298,9 @@ def certify_requ_minimum(net: CubicReQUNet, point: np.ndarray) -> RequMinimum:
     bound, d1 = third_derivative_bound(sub, live_point, rho)
     modulus = mu - bound * rho
     pairs = tuple((i, split.live[j]) for j, i in ambiguous)
-    common = dict(dead=split.dead, ambiguous=pairs, patterns=len(masks), hessian_min_lower_bound=mu,
-                  third_derivative_bound=bound, ball_radius=rho, convexity_modulus=modulus, gradient_norm=full_gradient)
+    common: dict[str, Any] = {"dead": split.dead, "ambiguous": pairs, "patterns": len(masks), "hessian_min_lower_bound": mu,
+                              "third_derivative_bound": bound, "ball_radius": rho, "convexity_modulus": modulus,
+                              "gradient_norm": full_gradient}
     if not modulus > 0 or not gradient < modulus * rho / 2.0:
         return RequMinimum(False, f"radius argument fails: |grad| = {gradient:.3g} vs m rho / 2 = {modulus * rho / 2:.3g} "
                            f"(mu = {mu:.3g}, M = {bound:.3g}, {len(masks)} extensions)", **common)
@@ -309,10 +311,10 @@ def certify_requ_minimum(net: CubicReQUNet, point: np.ndarray) -> RequMinimum:
     dead_ball = min(rho, max(4.0 * location, DEAD_BALL_FLOOR * rho))
     kappa = _kappa_on_ball(sub, live_point, weights, inputs, dead_ball, d1)
     dead_lambda = float(net.lambdas[list(split.dead)].min()) if split.dead else math.inf
-    figures = dict(common, location_radius=location, dead_ball_radius=dead_ball, value_lower_bound_drop=gradient**2 / (2.0 * modulus), kappa=kappa,
-                   dead_lambda=dead_lambda, margin_lower_bound=float((margins - d1 * location).min()),
-                   margin_upper_bound=_margin_upper_bound(margins, d1 * location, live_split.v @ inputs, lengths * location,
-                                                         live_split.a, net.y[0], location))
+    upper = _margin_upper_bound(margins, d1 * location, live_split.v @ inputs, lengths * location, live_split.a, net.y[0], location)
+    figures = {**common, "location_radius": location, "dead_ball_radius": dead_ball,
+               "value_lower_bound_drop": gradient**2 / (2.0 * modulus), "kappa": kappa, "dead_lambda": dead_lambda,
+               "margin_lower_bound": float((margins - d1 * location).min()), "margin_upper_bound": upper}
     if split.dead and not kappa < dead_lambda:
         return RequMinimum(False, f"a dead neuron can be revived: kappa <= {kappa:.6g} is not below lambda = {dead_lambda:.6g}", **figures)
     return RequMinimum(True, "", **figures)
@@ -338,13 +340,14 @@ def _margin_upper_bound(margins: np.ndarray, moves: np.ndarray, pre: np.ndarray,
 
 
 def _dead_only(net: CubicReQUNet, point: np.ndarray, split: NeuronSplit, inputs: np.ndarray) -> RequMinimum:
-    """theta = 0: F(z) >= F(0) + sum_j (lambda_j - kappa(0)) (|a_j|^3 + 2|v_j|^3) / 3."""
-    margins, weights = loss_derivatives(net, point)
+    """theta = 0: F(z) >= F(0) + sum_j (lambda_j - kappa(0)) (|a_j|^3 + 2|v_j|^3) / 3 for every z
+    (no live parameters, so no ball: its radius is recorded as 0); every output is 0 there."""
+    _, weights = loss_derivatives(net, point)
     kappa, _ = kappa_and_direction(weights, inputs)
     dead_lambda = float(net.lambdas.min())
-    figures = dict(dead=split.dead, patterns=1, ball_radius=math.inf, gradient_norm=0.0, location_radius=0.0,
-                   value_lower_bound_drop=0.0, kappa=kappa, dead_lambda=dead_lambda, margin_lower_bound=0.0,
-                   margin_upper_bound=0.0)
+    figures: dict[str, Any] = {"dead": split.dead, "patterns": 1, "gradient_norm": 0.0, "location_radius": 0.0,
+                               "value_lower_bound_drop": 0.0, "kappa": kappa, "dead_lambda": dead_lambda,
+                               "margin_lower_bound": 0.0, "margin_upper_bound": 0.0}
     if not kappa < dead_lambda:
         return RequMinimum(False, f"a dead neuron can be revived: kappa <= {kappa:.6g} is not below lambda = {dead_lambda:.6g}", **figures)
     return RequMinimum(True, "", **figures)

@@ -228,3 +228,15 @@ def test_piecewise_certificate_rejects_a_degenerate_saddle_with_a_revivable_neur
     assert revived is not None and loss_at(net, revived) < loss_at(net, point)  # a true descent: not a minimum
     entry = {"name": "requ-piecewise-minimum", "args": {"dead": [1, 2], "ball_radius": 1e-3}}
     assert not run_check(entry, net, point, Tolerances()).passed
+
+
+@pytest.mark.parametrize("weight,certified", [(1e-3, False), (1.0, True)], ids=["small-lambda", "large-lambda"])
+def test_the_origin_is_a_strict_minimum_exactly_when_every_lambda_exceeds_kappa(weight, certified):
+    """At theta = 0, Q(v) = (1/4)((v.x~_2)_+^2 - (v.x~_1)_+^2) for x = (0, 1/2), y = (1, -1); its
+    largest |Q| on the sphere is the top eigenvalue of (x~_2 x~_2^T - x~_1 x~_1^T) / 4."""
+    net = CubicReQUNet([[0.0, 0.5]], [[1.0, -1.0]], 3, [weight] * 3)
+    result = certify_requ_minimum(net, np.zeros(net.n_params))
+    tilde = extended_inputs(net)
+    expected = np.linalg.eigvalsh((np.outer(tilde[:, 1], tilde[:, 1]) - np.outer(tilde[:, 0], tilde[:, 0])) / 4)[-1]
+    assert result.kappa == pytest.approx(expected, rel=1e-8)
+    assert result.certified is certified and result.margin_upper_bound == 0.0

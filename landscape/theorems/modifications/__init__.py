@@ -13,5 +13,6 @@ Theorems (all ``holds``), falsified variants at the end:
   critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G).
 * ``exponential-neuron-no-bad-min`` (Thm VI.1 and the remark after it): see
   :func:`exponential_check`.
-* ``requ-cubic-regulariser-coercive`` (Thm VI.2): see :func:`requ_check`.
+* ``requ-cubic-regulariser-coercive`` (Thm VI.2): see :func:`requ_check`; its minima next to ReQU
+  kinks are certified by :mod:`landscape.oracles.requ_minimum`.
 """

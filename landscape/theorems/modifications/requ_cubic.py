@@ -1,6 +1,8 @@
 r"""The cubic-regularised ReQU network (seed 001 §VI-C, Thm VI.2):
 ``requ-cubic-regulariser-coercive`` (``holds``, see :func:`requ_check`) and its falsified
-variant at the end."""
+variants at the end.  Local minima sit at ReQU kinks (dead neurons, samples on a neuron's
+boundary); the certificate that proves them minima, and its inequality, is
+:mod:`landscape.oracles.requ_minimum`, replayed by the check ``requ-piecewise-minimum`` here."""
 
 from __future__ import annotations
 
@@ -13,16 +15,16 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
+from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import DTYPE, Landscape, loss_at
+from landscape.landscapes.builders import spec_of
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     cubic_bound_minimiser,
     sphere_infimum,
 )
-from landscape.certificates.certificate import Certificate
-from landscape.certificates.replay import replay_data
-from landscape.landscapes.builders import spec_of
 from landscape.oracles.classify import Tolerances, classify
 from landscape.oracles.requ_minimum import (
     RequMinimum,
