@@ -113,6 +113,7 @@ def coercivity_figures(landscape: CubicReQUNet, seed: int) -> list[dict[str, flo
 NEWTON_STEPS = 8  # Newton steps on the live parameters: quadratic convergence where the live Hessian is definite
 LBFGS_ITERATIONS = 100  # L-BFGS iterations from each search end point (strong Wolfe line search)
 DEAD_SNAP = 0.1  # a neuron whose (a_j, w_j, b_j) has norm below this x the largest is set to zero (a candidate; the certificate judges it)
+SNAP_SETTLED = 1e-6  # a snap that moves no coordinate further than this leaves the live neurons converged (Newton finishes)
 REVIVALS = 3  # rounds of reviving a dead neuron along a cubic descent direction and converging again
 REVIVAL_STEP = 0.5  # largest norm of (a_j, v_j) tried for a revived neuron
 REVIVAL_HALVINGS = 12  # step halvings tried before a revival is given up
@@ -178,7 +179,7 @@ def converge(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray:
     current = _lbfgs(landscape, np.asarray(point, dtype=np.float64))
     for round_ in range(REVIVALS + 1):
         snapped = _snap_dead(landscape, current)
-        if not np.array_equal(snapped, current):  # dead neurons stay exactly zero under L-BFGS (zero gradient)
+        if np.abs(snapped - current).max() > SNAP_SETTLED:  # dead neurons stay exactly zero under L-BFGS (zero gradient)
             snapped = _lbfgs(landscape, snapped)
         current = _newton_live(landscape, snapped)
         revival = revival_direction(landscape, current)
