@@ -114,8 +114,9 @@ NEWTON_STEPS = 8  # Newton steps on the live parameters: quadratic convergence w
 LBFGS_ITERATIONS = 100  # L-BFGS iterations from each search end point (strong Wolfe line search)
 DEAD_SNAP = 0.1  # a neuron whose (a_j, w_j, b_j) has norm below this x the largest is set to zero (a candidate; the certificate judges it)
 SNAP_SETTLED = 1e-6  # a snap that moves no coordinate further than this leaves the live neurons converged (Newton finishes)
-REVIVALS = 3  # rounds of reviving a dead neuron along a cubic descent direction and converging again
-REVIVAL_STEP = 0.5  # largest norm of (a_j, v_j) tried for a revived neuron
+ESCAPES = 3  # rounds of leaving a saddle (a dead neuron revived, or negative curvature) and converging again
+NEGATIVE_CURVATURE = 1e-8  # a Hessian eigenvalue below -this x max(1, ||H||) is a direction to leave a saddle by
+REVIVAL_STEP = 0.5  # largest step tried from a saddle (norm of a revived (a_j, v_j), or along negative curvature)
 REVIVAL_HALVINGS = 12  # step halvings tried before a revival is given up
 
 
@@ -142,11 +143,15 @@ def neuron_indices(landscape: CubicReQUNet, j: int) -> list[int]:
 
 
 def _snap_dead(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray:
+    """``point`` with every dying neuron set to zero: min(|a_j|, |v_j|) below DEAD_SNAP x the
+    largest neuron's size (a neuron is dead as soon as either part is zero; at a critical point
+    |a_j| = |v_j| for every live one)."""
+    split = split_neurons(landscape, point)
+    sizes = np.minimum(np.abs(split.a), np.linalg.norm(split.v, axis=1))
+    largest = float(np.maximum(np.abs(split.a), np.linalg.norm(split.v, axis=1)).max())
     snapped = point.copy()
-    norms = [float(np.linalg.norm(point[neuron_indices(landscape, j)])) for j in range(landscape.width)]
-    for j, norm in enumerate(norms):
-        if norm <= DEAD_SNAP * max(norms):
-            snapped[neuron_indices(landscape, j)] = 0.0
+    for j in np.flatnonzero(sizes <= DEAD_SNAP * largest):
+        snapped[neuron_indices(landscape, int(j))] = 0.0
     return snapped
 
 
@@ -171,25 +176,44 @@ def _newton_live(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray:
 
 def converge(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray:
     """Drive a search end point to a critical point the certificate can judge: L-BFGS (float64,
-    strong Wolfe); neurons that are dying (norm below DEAD_SNAP x the largest: a dying neuron's cubic
-    decay is too slow for any descent) set exactly to zero; Newton steps on
-    the live ones.  A dead neuron whose cubic form is indefinite (``revival_direction``: the
-    point is then a degenerate saddle, not a minimum) is revived along its descent direction and
-    the point converged again, at most REVIVALS times."""
+    strong Wolfe); dying neurons (:func:`_snap_dead`: their cubic decay is too slow for any
+    descent) set exactly to zero; Newton steps on the live ones.  At a degenerate saddle (a dead
+    neuron whose cubic form is indefinite, ``revival_direction``) the neuron is revived along its
+    descent direction, at a strict saddle the point steps along the Hessian's lowest eigenvector,
+    and the point is converged again, at most ESCAPES times."""
     current = _lbfgs(landscape, np.asarray(point, dtype=np.float64))
-    for round_ in range(REVIVALS + 1):
+    for round_ in range(ESCAPES + 1):
         snapped = _snap_dead(landscape, current)
         if np.abs(snapped - current).max() > SNAP_SETTLED:  # dead neurons stay exactly zero under L-BFGS (zero gradient)
             snapped = _lbfgs(landscape, snapped)
         current = _newton_live(landscape, snapped)
-        revival = revival_direction(landscape, current)
-        if revival is None or round_ == REVIVALS:
-            return current
-        revived = _revive(landscape, current, *revival)
-        if revived is None:
-            return current
-        current = _lbfgs(landscape, revived)
+        if round_ == ESCAPES:
+            break
+        if not np.array_equal(_snap_dead(landscape, current), current):
+            continue  # a neuron died during the Newton steps: snap it and converge again
+        escaped = _escape(landscape, current)
+        if escaped is None:
+            break
+        current = _lbfgs(landscape, escaped)
     return current
+
+
+def _escape(landscape: CubicReQUNet, point: np.ndarray) -> np.ndarray | None:
+    """A lower point next to a saddle: a dead neuron revived, else a step along negative
+    curvature; ``None`` when there is neither (or no step lowers F)."""
+    revival = revival_direction(landscape, point)
+    if revival is not None:
+        return _revive(landscape, point, *revival)
+    values, vectors = np.linalg.eigh(landscape.hessian(torch.as_tensor(point, dtype=DTYPE)[None])[0].numpy())
+    if not values[0] < -NEGATIVE_CURVATURE * max(1.0, float(np.abs(values).max())):
+        return None
+    base = loss_at(landscape, point)
+    for halving in range(REVIVAL_HALVINGS):
+        for sign in (1.0, -1.0):
+            trial = point + sign * REVIVAL_STEP * 0.5**halving * vectors[:, 0]
+            if loss_at(landscape, trial) < base:
+                return trial
+    return None
 
 
 def _revive(landscape: CubicReQUNet, point: np.ndarray, neuron: int, direction: np.ndarray) -> np.ndarray | None:
