@@ -41,8 +41,8 @@ with ||L^ - L*|| <= ||grad G(L*)|| / m and G(L^) >= G(L*) - ||grad G(L*)||^2 / (
 
 **Together.**  Take rho' = min(rho, max(4 ||grad G(L*)|| / m, 1e-9 rho)), so that L^ lies
 inside the ball of radius rho' (and kappa barely moves over it).  For |L - L*| <= rho' and any
-z: F(L, z) >= G(L) >= G(L^) = F(L^, 0), with equality only at (L^, 0): a strict local minimum of F within ||grad G(L*)|| / m of x* = (L*, 0), with value
-in [F(x*) - ||grad G||^2 / (2m), F(x*)].
+z: F(L, z) >= G(L) >= G(L^) = F(L^, 0), with equality only at (L^, 0): a strict local minimum
+of F within ||grad G(L*)|| / m of x* = (L*, 0), with value in [F(x*) - ||grad G||^2 / (2m), F(x*)].
 
 **The third-derivative bound.**  Along a unit u = (alpha_j, U_j) of the live parameters, with
 T_ij = |t_ij(L*)| + rho |x~_i| and A_j = |a_j(L*)| + rho bounding |t_ij| and |a_j| on B,
@@ -51,8 +51,10 @@ Df_i = sum_j alpha_j t_ij^2 + 2 a_j t_ij U_j.x~_i, D^2 f_i = sum_j 4 alpha_j t_i
 2|alpha||U| <= alpha^2 + |U|^2, sum_j |alpha_j| |U_j|^2 <= 2/(3 sqrt 3))
 d1_i = (sum_j T_ij^4 + 4 A_j^2 T_ij^2 |x~_i|^2)^{1/2}, d2_i = max_j 2 T_ij |x~_i| + 2 A_j |x~_i|^2,
 d3_i = 4 |x~_i|^2 / sqrt 3 (pairs switched off by s only lower them).  With
-D^3 l(f) = l''' Df^3 + 3 l'' Df D^2 f + l' D^3 f and, for the margin y_i f_i >= m_i - d1_i rho on B,
-|l'| <= p_i, |l''| <= min(p_i, 1/4), |l'''| <= min(p_i, 1/(6 sqrt 3)), p_i = sigma(-(m_i - d1_i rho)),
+D^3 l(f) = l''' Df^3 + 3 l'' Df D^2 f + l' D^3 f and, for the margin of G_s on B,
+y_i f^s_i >= m_i - d1_i rho - w_i (m_i the margin of F at L*; w_i = sum_j A_j t_ij(L*)^2 over the
+pairs with |t_ij(L*)| <= |x~_i| rho bounds what a pair put on its other side changes),
+|l'| <= p_i, |l''| <= min(p_i, 1/4), |l'''| <= min(p_i, 1/(6 sqrt 3)), p_i = sigma(-(m_i - d1_i rho - w_i)),
 the data term contributes (1/n) sum_i (|l'''| d1^3 + 3 |l''| d1 d2 + |l'| d3).  The penalty's
 third derivatives are at most 6 |alpha|^3 for |a|^3 and 6 |U|^3 for |v|^3 (d^3/dt^3 |v + tu|^3 =
 9c - 3c^3 with c = cos(v, u)), so it contributes at most 4 max_j lambda_j.  A symmetric trilinear
@@ -233,7 +235,8 @@ def third_derivative_bound(net: CubicReQUNet, theta: np.ndarray, rho: float) -> 
     d2 = (2.0 * t_max * lengths[None, :] + 2.0 * a_max * lengths[None, :] ** 2).max(0)
     d3 = 4.0 / math.sqrt(3.0) * lengths**2
     margins, _ = loss_derivatives(net, theta)
-    low = margins - d1 * rho
+    other_side = (np.where(pre <= rho * lengths[None, :], a_max * pre**2, 0.0)).sum(0)  # f_i^s - f_i at theta
+    low = margins - d1 * rho - other_side
     p = 1.0 / (1.0 + np.exp(np.clip(low, -700.0, 700.0)))  # sigma(-low)
     b1, b2, b3 = p, np.minimum(p, 0.25), np.minimum(p, 1.0 / (6.0 * math.sqrt(3.0)))
     data = float((b3 * d1**3 + 3.0 * b2 * d1 * d2 + b1 * d3).sum()) / net.n
