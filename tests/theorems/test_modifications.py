@@ -240,3 +240,18 @@ def test_the_origin_is_a_strict_minimum_exactly_when_every_lambda_exceeds_kappa(
     expected = np.linalg.eigvalsh((np.outer(tilde[:, 1], tilde[:, 1]) - np.outer(tilde[:, 0], tilde[:, 0])) / 4)[-1]
     assert result.kappa == pytest.approx(expected, rel=1e-8)
     assert result.certified is certified and result.margin_upper_bound == 0.0
+
+
+def test_kappa_enumeration_bounds_and_attains_the_largest_q_on_the_sphere():
+    from landscape.oracles.requ_minimum import kappa_and_direction, q_form
+
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        inputs = np.vstack([rng.uniform(-2, 2, (2, 4)), np.ones((1, 4))])
+        weights = rng.standard_normal(4)
+        kappa, direction = kappa_and_direction(weights, inputs)
+        samples = rng.standard_normal((20000, 3))
+        samples /= np.linalg.norm(samples, axis=1, keepdims=True)
+        sampled = max(abs(q_form(weights, inputs, v)) for v in samples)
+        assert sampled <= kappa and kappa <= sampled * (1 + 1e-2)
+        assert abs(q_form(weights, inputs, direction)) == pytest.approx(kappa, rel=1e-8)
