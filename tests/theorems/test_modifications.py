@@ -8,14 +8,24 @@ import numpy as np
 import pytest
 import torch
 
+from landscape.certificates.registry import run_check
 from landscape.errors import DataError, InvalidArgument
-from landscape.landscapes.base import DTYPE, landscape_from_spec
+from landscape.landscapes.base import DTYPE, landscape_from_spec, loss_at
 from landscape.landscapes.mlp import MLP
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     ExponentialNeuronNet,
     cubic_bound_minimiser,
     sphere_infimum,
+)
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.requ_minimum import (
+    certify_requ_minimum,
+    extended_inputs,
+    extension_hessians,
+    live_network,
+    revival_direction,
+    split_neurons,
 )
 from landscape.theorems.modifications.exponential_neuron import (
     ExponentialInstance,
@@ -31,6 +41,8 @@ from landscape.theorems.modifications.full_rank import (
 from landscape.theorems.modifications.relu_hinge import BumpData, local_minimum_figures
 from landscape.theorems.modifications.requ_cubic import (
     RequInstance,
+    _newton_live,
+    _revive,
     interpolating_requ_point,
 )
 
@@ -301,3 +313,84 @@ def test_property_decides_an_instance_and_its_lambda_zero_twin_is_refuted_by_the
     twin = exponential_check(ExponentialInstance(BUMP, 0.0), context)
     assert twin.outcome is Outcome.COUNTEREXAMPLE, twin.message
     assert [check["name"] for check in twin.certificate.checks] == ["exp-neuron-active-minimum"]
+
+
+# -- the strict-minimum certificate next to ReQU kinks (oracles/requ_minimum) -----------------
+
+# A converged end point of the search on this instance: neurons 0, 2, 3 dead (exactly zero) and
+# the pair (sample 1, neuron 4) exactly at its kink (t = 0), so F is not twice differentiable there.
+KINK_INSTANCE = RequInstance(((1.5, 1.0, -1.0),), (-1.0, -1.0, 1.0), 1, 3e-4)
+KINK_POINT = np.array([0.0, 1.104153077177558, 0.0, 0.0, -1.1043735494430345, 0.0, 1.0945362146206756, 0.0, 0.0,
+                       1.1043735494430345, 0.0, -1.5547229794908233, 0.0, 0.0, 1.5618200515484535])
+
+
+def test_piecewise_certificate_accepts_a_true_minimum_at_a_kink():
+    net = KINK_INSTANCE.landscape()
+    split = split_neurons(net, KINK_POINT)
+    assert split.dead == (0, 2, 3)
+    assert (split.v @ extended_inputs(net))[4, 1] == 0.0  # a live pair exactly at its kink
+    result = certify_requ_minimum(net, KINK_POINT)
+    assert result.certified, result.reason
+    assert result.ambiguous == ((1, 4),) and result.patterns == 2
+    assert result.kappa < result.dead_lambda and result.margin_lower_bound > 0
+    # Both smooth extensions are judged: their Hessians differ, and mu is the smaller bound.
+    live, live_point = live_network(net, split)
+    pre = split_neurons(live, live_point).v @ extended_inputs(live)
+    masks = np.stack([(pre > 0).astype(float)] * 2)
+    masks[1, 1, 1] = 1.0  # the kink pair on its t^2 side
+    hessians = extension_hessians(live, live_point, masks)
+    assert np.abs(hessians[0] - hessians[1]).max() > 1e-6
+    assert result.hessian_min_lower_bound <= min(np.linalg.eigvalsh(h)[0] for h in hessians)
+    # Independent of the argument: no sampled point near it is lower.
+    rng = np.random.default_rng(0)
+    value = float(net.loss(torch.as_tensor(KINK_POINT)[None])[0])
+    for scale in (1e-6, 1e-4, 1e-3, 1e-2):
+        directions = rng.standard_normal((2000, KINK_POINT.size))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        values = net.loss(torch.as_tensor(KINK_POINT[None] + scale * directions)).numpy()
+        assert (values > value).all()
+    entry = {"name": "requ-piecewise-minimum", "args": {"dead": [0, 2, 3], "ball_radius": result.ball_radius}}
+    assert run_check(entry, net, KINK_POINT, Tolerances()).passed
+
+
+def test_piecewise_certificate_rejects_a_degenerate_saddle_with_a_revivable_neuron():
+    net = CubicReQUNet(((0.0, 0.5),), ((1.0, 1.0),), 3, RequInstance(((0.0, 0.5),), (1.0, 1.0), 0, 1e-3).lambdas())
+    point = np.zeros(net.n_params)  # neuron 0 (lambda = 1.618e-3) serves both samples, the cheaper neuron 1 is dead
+    point[[0, 3, 6]] = [-1.0, 1.8, 1.8]
+    point = _newton_live(net, point)
+    assert float(net.gradient(torch.as_tensor(point)[None]).norm()) < 1e-12
+    result = certify_requ_minimum(net, point)
+    assert not result.certified and "revived" in result.reason
+    neuron, direction = revival_direction(net, point)
+    assert neuron == 1
+    revived = _revive(net, point, neuron, direction)
+    assert revived is not None and loss_at(net, revived) < loss_at(net, point)  # a true descent: not a minimum
+    entry = {"name": "requ-piecewise-minimum", "args": {"dead": [1, 2], "ball_radius": 1e-3}}
+    assert not run_check(entry, net, point, Tolerances()).passed
+
+
+@pytest.mark.parametrize("weight,certified", [(1e-3, False), (1.0, True)], ids=["small-lambda", "large-lambda"])
+def test_the_origin_is_a_strict_minimum_exactly_when_every_lambda_exceeds_kappa(weight, certified):
+    """At theta = 0, Q(v) = (1/4)((v.x~_2)_+^2 - (v.x~_1)_+^2) for x = (0, 1/2), y = (1, -1); its
+    largest |Q| on the sphere is the top eigenvalue of (x~_2 x~_2^T - x~_1 x~_1^T) / 4."""
+    net = CubicReQUNet([[0.0, 0.5]], [[1.0, -1.0]], 3, [weight] * 3)
+    result = certify_requ_minimum(net, np.zeros(net.n_params))
+    tilde = extended_inputs(net)
+    expected = np.linalg.eigvalsh((np.outer(tilde[:, 1], tilde[:, 1]) - np.outer(tilde[:, 0], tilde[:, 0])) / 4)[-1]
+    assert result.kappa == pytest.approx(expected, rel=1e-8)
+    assert result.certified is certified and result.margin_upper_bound == 0.0
+
+
+def test_kappa_enumeration_bounds_and_attains_the_largest_q_on_the_sphere():
+    from landscape.oracles.requ_minimum import kappa_and_direction, q_form
+
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        inputs = np.vstack([rng.uniform(-2, 2, (2, 4)), np.ones((1, 4))])
+        weights = rng.standard_normal(4)
+        kappa, direction = kappa_and_direction(weights, inputs)
+        samples = rng.standard_normal((20000, 3))
+        samples /= np.linalg.norm(samples, axis=1, keepdims=True)
+        sampled = max(abs(q_form(weights, inputs, v)) for v in samples)
+        assert sampled <= kappa and kappa <= sampled * (1 + 1e-2)
+        assert abs(q_form(weights, inputs, direction)) == pytest.approx(kappa, rel=1e-8)

@@ -14,5 +14,6 @@ Theorems (all ``holds``), falsified variants at the end:
 * ``exponential-neuron-no-bad-min`` (Thm VI.1, under Liang et al.'s loss assumption: the
   polynomial hinge, on a ReLU net whose L_n has certified bad minima): see
   :func:`exponential_check`; with the seed's logistic loss part (i) fails (a variant).
-* ``requ-cubic-regulariser-coercive`` (Thm VI.2): see :func:`requ_check`.
+* ``requ-cubic-regulariser-coercive`` (Thm VI.2): see :func:`requ_check`; its minima next to ReQU
+  kinks are certified by :mod:`landscape.oracles.requ_minimum`.
 """
