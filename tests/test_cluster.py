@@ -337,13 +337,14 @@ def test_a_dropped_task_stops_the_run_in_one_line():
 
 
 def test_interrupting_a_run_keeps_the_records_that_arrived(cluster, tmp_path):
-    """The CLI on the module's scheduler by its address: a fast and a slower theorem; Ctrl-C after
-    the first record keeps it.  (Last in the module: the slower task may still be running.)"""
+    """The CLI on the module's scheduler by its address: a fast and a far slower theorem (seconds
+    against a fraction of one, so a loaded machine does not finish both before the signal); Ctrl-C
+    after the first record keeps it.  (Last in the module: the slower task may still be running.)"""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     records = tmp_path / "r.jsonl"
     address = cluster.client.scheduler.address
     run = subprocess.Popen(
-        [sys.executable, "-m", "landscape.cli", "verify", "omega-properties", "balancedness-invariant", "--instances", "1",
+        [sys.executable, "-m", "landscape.cli", "verify", "omega-properties", "requ-cubic-regulariser-coercive", "--instances", "1",
          "--scheduler", address, "--json", str(records), "--certificates", str(tmp_path / "certificates")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )

@@ -10,7 +10,7 @@ from landscape.theorems.catalogue import REGISTRY
 
 def test_tex_becomes_mathml_and_prose_stays_prose():
     html = str(render_statement(REGISTRY.get("deep-linear-no-bad-local-min").statement))
-    assert html.count("<math") == 3 and "<msub><mi>W</mi><mi>L</mi></msub>" in html
+    assert html.count("<math") == 6 and "<msub><mi>W</mi><mi>L</mi></msub>" in html
     assert "have full row rank" in html and "$" not in html
 
 
