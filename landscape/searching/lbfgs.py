@@ -1,7 +1,7 @@
 r"""Batched L-BFGS: B independent minimisations advanced as one tensor computation.
 
 Each start keeps its own last m pairs s = x_{t+1} - x_t, y = g_{t+1} - g_t in a ring of slots (one
-``(B, 2m, P)`` tensor: s in slots [0, m), y in [m, 2m)).  Its direction is -H g with H the
+``(B, 2m + 1, P)`` tensor: s in slots [0, m), y in [m, 2m), slot 2m a scratch).  Its direction is -H g with H the
 inverse-Hessian approximation of the two-loop recursion (Nocedal & Wright, Algorithm 7.4), taken in
 the compact form of Byrd, Nocedal & Schnabel (1994, §2):
 
@@ -11,10 +11,11 @@ the compact form of Byrd, Nocedal & Schnabel (1994, §2):
         [S \;\; \gamma Y]^T,
 
 R the upper triangle of S^T Y with the pairs oldest first, D its diagonal, gamma = s^T y / y^T y of
-the newest pair.  In exact arithmetic it is the two-loop direction; it costs two passes over the
-history (S^T g and Y^T g together, then one combination) and two m x m triangular solves, where the
-recursion makes 4m dependent passes.  S^T Y and Y^T Y are kept oldest first and gain one row and
-one column per stored pair.  A pair with s^T y <= :data:`CURVATURE_FLOOR` y^T y is not stored (the
+the newest pair.  In exact arithmetic it is the two-loop direction (tested to agree); it costs two
+passes over the history per step ([S Y]^T g at the new gradient, whose difference with the product
+at the previous one also gives the new column of S^T Y and of Y^T Y, then the combination [S Y] c)
+and two m x m triangular solves, where the recursion makes 4m dependent passes.  The history is
+what a step reads most (2m P numbers a start), so fewer passes is what makes it fast.  A pair with s^T y <= :data:`CURVATURE_FLOOR` y^T y is not stored (the
 history stays as it was, as L-BFGS-B skips such an update); an empty slot is a zero pair with a unit
 diagonal in R, which leaves the product untouched.  A direction that is not a descent direction is
 replaced by -g.
