@@ -38,6 +38,7 @@ what is still running.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -172,7 +173,7 @@ def _advance(batch: _Batch, loss_and_gradient: LossAndGradient, max_iterations: 
     accepted = b.running & torch.isfinite(trial_f) & (trial_f <= b.f + ARMIJO * b.step * b.slope)
     failed = b.running & ~accepted & (b.rejected >= MAX_BACKTRACKS - 1)
     products = _store(b, trial - b.x, trial_g - b.g, trial_g, accepted)
-    scale = torch.maximum(torch.maximum(b.f.abs(), trial_f.abs()), torch.ones_like(trial_f))
+    scale = torch.maximum(b.f.abs(), trial_f.abs()).clamp_(min=1.0)
     converged = accepted & ((trial_g.abs().amax(1) <= gtol) | (b.f - trial_f <= ftol * scale))
     b.x = torch.where(accepted[:, None], trial, b.x)
     b.f, b.g = torch.where(accepted, trial_f, b.f), torch.where(accepted[:, None], trial_g, b.g)
@@ -180,11 +181,11 @@ def _advance(batch: _Batch, loss_and_gradient: LossAndGradient, max_iterations: 
     b.converged |= converged
     b.running &= ~(converged | failed | (b.iterations >= max_iterations))
     direction, slope, length = _direction(b, trial_g, products)
-    first = torch.where(b.stored > 0, torch.ones_like(slope), length.reciprocal().clamp(max=1.0))
+    first = torch.where(b.stored > 0, 1.0, length.reciprocal().clamp_(max=1.0))
     b.direction = torch.where(accepted[:, None], direction, b.direction)
     b.slope = torch.where(accepted, slope, b.slope)
     b.step = torch.where(accepted, first, 0.5 * b.step)
-    b.rejected = torch.where(accepted, torch.zeros_like(b.rejected), b.rejected + 1)
+    b.rejected = torch.where(accepted, 0, b.rejected + 1)
 
 
 def _store(b: _Batch, s: Tensor, y: Tensor, trial_g: Tensor, accepted: Tensor) -> Tensor:
@@ -200,27 +201,35 @@ def _store(b: _Batch, s: Tensor, y: Tensor, trial_g: Tensor, accepted: Tensor) -
     memory = b.sy.shape[1] - 1
     sy, yy = (s * y).sum(1), (y * y).sum(1)
     store = accepted & (sy > CURVATURE_FLOOR * yy)
-    count, slots = s.shape[0], 2 * memory + 1
-    first_slot = torch.arange(count, device=s.device) * slots
-    flat = b.pairs.view(count * slots, -1)
+    first_slot, slot_numbers, columns, rows = _layout(s.shape[0], memory, s.device)
+    flat = b.pairs.view(s.shape[0] * (2 * memory + 1), -1)
     flat.index_copy_(0, first_slot + torch.where(store, b.head, 2 * memory), s)  # slot 2m: scratch
     flat.index_copy_(0, first_slot + torch.where(store, b.head + memory, 2 * memory), y)
     products = torch.bmm(trial_g[:, None, :], b.pairs[:, : 2 * memory].transpose(1, 2))[:, 0]
-    new = (torch.arange(memory, device=s.device) == b.head[:, None]) & store[:, None]
+    new = (slot_numbers == b.head[:, None]) & store[:, None]
     y_products = torch.where(torch.cat((new, new), 1), _pair_of(sy, yy, memory), products - b.products)  # s_i^T y, y_i^T y
     slot = torch.where(store, b.head, memory)  # row and column m: scratch
-    side = memory + 1
-    slot_entries = (torch.arange(count, device=s.device) * side * side + slot)[:, None]
-    column = (slot_entries + side * torch.arange(memory, device=s.device)).flatten()
-    row = (slot_entries + (side - 1) * slot[:, None] + torch.arange(memory, device=s.device)).flatten()
-    b.sy.view(-1).index_copy_(0, column, y_products[:, :memory].flatten())
-    b.yy.view(-1).index_copy_(0, column, y_products[:, memory:].flatten())
-    b.yy.view(-1).index_copy_(0, row, y_products[:, memory:].flatten())
-    b.gamma = torch.where(store, sy / torch.where(store, yy, torch.ones_like(yy)), b.gamma)
+    column, row = (columns + slot[:, None]).view(-1), (rows + (memory + 1) * slot[:, None]).view(-1)
+    y_y = y_products[:, memory:].reshape(-1)
+    b.sy.view(-1).index_copy_(0, column, y_products[:, :memory].reshape(-1))
+    b.yy.view(-1).index_copy_(0, column, y_y)
+    b.yy.view(-1).index_copy_(0, row, y_y)
+    b.gamma = torch.where(store, sy / torch.where(store, yy, 1.0), b.gamma)
     b.head = torch.where(store, (b.head + 1) % memory, b.head)
     b.stored += store
     b.products = torch.where(accepted[:, None], products, b.products)
     return products
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(count: int, memory: int, device: torch.device) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Index tensors of a batch of ``count`` rows: each row's first slot in the flattened pairs,
+    the slot numbers 0..m-1, and, in the flattened ``(m + 1) x (m + 1)`` matrices, each row's
+    column 0 (entries (i, 0)) and row 0 (entries (0, j))."""
+    side = memory + 1
+    rows, slots = torch.arange(count, device=device), torch.arange(memory, device=device)
+    corner = rows[:, None] * side * side
+    return rows * (2 * memory + 1), slots, corner + side * slots, corner + slots
 
 
 def _pair_of(first: Tensor, second: Tensor, memory: int) -> Tensor:
@@ -235,7 +244,7 @@ def _direction(b: _Batch, g: Tensor, products: Tensor) -> tuple[Tensor, Tensor, 
     The slope is g^T d = -(gamma |g|^2 + ([S Y]^T g)^T c) for d = -(gamma g + [S Y] c), so that the
     descent test and the fallback are settled on the m x m side, before the one pass that forms d."""
     memory = b.sy.shape[1] - 1
-    order = (b.head[:, None] + torch.arange(memory, device=g.device)) % memory  # slots, oldest first
+    order = (b.head[:, None] + _layout(g.shape[0], memory, g.device)[1]) % memory  # slots, oldest first
     both = torch.cat((order, order + memory), 1)
     chronological = products.gather(1, both)
     s_g, y_g = chronological[:, :memory, None], chronological[:, memory:, None]
@@ -253,7 +262,7 @@ def _direction(b: _Batch, g: Tensor, products: Tensor) -> tuple[Tensor, Tensor, 
     downhill = slope < 0
     in_slots = torch.zeros_like(coefficients).scatter_(1, both, coefficients.neg_().mul_(downhill[:, None]))
     direction = torch.bmm(in_slots[:, None, :], b.pairs[:, : 2 * memory])[:, 0]
-    direction.addcmul_(torch.where(downhill, b.gamma, torch.ones_like(b.gamma)).neg_()[:, None], g)
+    direction.addcmul_(torch.where(downhill, b.gamma, 1.0).neg_()[:, None], g)
     return direction, torch.where(downhill, slope, -squared), squared.sqrt()
 
 
