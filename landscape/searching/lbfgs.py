@@ -94,7 +94,7 @@ class _Batch:
     its slots (row and column m: scratch), kept where the compact form reads them (S^T Y on and
     above the diagonal, oldest first, and Y^T Y); ``head``: the slot its next pair overwrites (its
     oldest); ``gamma``: s^T y / y^T y of its newest pair, 1 before any; ``stored``: pairs it
-    stored; ``products``: [S Y]^T g at its latest trial gradient; ``running``: not finished.
+    stored; ``products``: [S Y]^T g at its accepted gradient; ``running``: not finished.
     """
 
     rows: Tensor
