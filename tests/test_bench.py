@@ -43,6 +43,8 @@ def test_the_scipy_peer_runs_both_sides_to_the_same_rule():
     for case in figures["cases"].values():
         assert case["harness"]["converged"] == 8 and case["peer"]["converged"] == 2
         assert case["peer_over_harness_per_converged_start"] > 0
+        cpu = case["peer_over_harness_cpu_per_converged_start"]
+        assert (cpu is None) == (torch.get_num_threads() != 1) and (cpu is None or cpu > 0)
         assert case["harness"]["certification_seconds"] > 0
     assert "scipy_lbfgs_peer" in format_peer(figures)[0]
 

@@ -79,50 +79,69 @@ EQUAL_SIZES = tuple((k, k) for k in range(6, 21))  # k = n = 6..20
 WIDER_SIZES = tuple((k, k + 1) for k in range(13, 20))  # n = k + 1, k = 13..19
 
 
-def _angles(theta: Tensor, teachers: int, students: int) -> tuple[Tensor, ...]:
+@dataclass(slots=True)
+class _Terms:
+    """What F and grad F share at a batch of points (2 pi times each kernel's pieces)."""
+
+    w: Tensor  # rows w_i, (B, n, k)
+    squares: Tensor  # |w_i|^2, (B, n)
+    norms: Tensor  # |w_i|, (B, n)
+    gram: Tensor  # w_i^T w_i', (B, n, n)
+    pair_weight: Tensor  # sum_i' |w_i'| sin t_ii', (B, n)
+    closeness: Tensor  # pi - t_ii' (pi on the diagonal), (B, n, n)
+    off: Tensor  # |w_i| sin t_ij = sqrt(sum_{l != j} w_il^2), (B, n, k)
+    teacher_closeness: Tensor  # pi - t_ij, (B, n, k)
+
+    def gradient(self) -> Tensor:
+        """grad F: (sum_i' |w_i'| sin t_ii' / |w_i| - sum_j |w_i| sin t_ij / |w_i|^2) w_i
+        + sum_i' (pi - t_ii') w_i' - (pi - t_ij)_j, over 2 pi."""
+        weight = self.pair_weight / self.norms - self.off.sum(-1) / self.squares
+        return torch.addcmul(self.closeness @ self.w - self.teacher_closeness, weight[:, :, None], self.w) / (2 * math.pi)
+
+
+def _terms(theta: Tensor, teachers: int, students: int) -> _Terms:
     """The pieces F and grad F share: rows, norms, student-pair and student-teacher angles."""
     w = theta.reshape(-1, students, teachers)
-    norms = w.norm(dim=-1, keepdim=True)
-    # student pairs: arccos of the clamped cosine (pairs are far from parallel near the minima)
-    cos = ((w @ w.transpose(-1, -2)) / (norms * norms.transpose(-1, -2))).clamp(-1.0 + ANGLE_GUARD, 1.0 - ANGLE_GUARD)
-    sin = torch.sqrt(1.0 - cos * cos)
-    angle = torch.arccos(cos)
-    # student-teacher pairs: |w_i| sin t_ij = sqrt(sum_{l != j} w_il^2), |w_i| cos t_ij = w_ij.  The
-    # sum leaving out a row's largest coordinate is summed directly (the row may be parallel to
-    # that teacher); leaving out any other coordinate subtracts at most a 1 - 1/k share of the total.
-    squares = w * w
-    total = squares.sum(-1, keepdim=True)
-    largest = squares.argmax(-1, keepdim=True)
-    off_squares = (total - squares).scatter(-1, largest, squares.scatter(-1, largest, 0.0).sum(-1, keepdim=True))
-    off = torch.sqrt(off_squares.clamp_min(0.0))
-    teacher_angle = torch.atan2(off, w)
-    return w, norms, cos, sin, angle, off, teacher_angle
-
-
-def squares_sum(w: Tensor) -> Tensor:
-    """|w_i|^2 for every row, ``(..., n)``."""
-    return (w * w).sum(-1)
+    squares_by_coordinate = w * w
+    squares = squares_by_coordinate.sum(-1)
+    norms = squares.sqrt()
+    gram = w @ w.transpose(-1, -2)
+    # student pairs: arccos of the clamped cosine (pairs are far from parallel near the minima);
+    # on the diagonal t = 0 exactly, so that f(w, w) = |w|^2 / 2 and its gradient w / 2 are exact
+    inverse = norms.reciprocal()
+    cos = (gram * inverse[:, :, None] * inverse[:, None, :]).clamp_(-1.0 + ANGLE_GUARD, 1.0 - ANGLE_GUARD)
+    sin = (1.0 - cos * cos).sqrt_()
+    sin.diagonal(dim1=-2, dim2=-1).zero_()
+    closeness = math.pi - cos.arccos_()
+    closeness.diagonal(dim1=-2, dim2=-1).fill_(math.pi)
+    # student-teacher pairs: |w_i| sin t_ij = sqrt(sum_{l != j} w_il^2), |w_i| cos t_ij = w_ij.  For a
+    # row's largest coordinate (the row may be parallel to that teacher) the sum is taken directly;
+    # leaving out any other coordinate subtracts at most half of the total.
+    largest = squares_by_coordinate.amax(-1, keepdim=True)
+    is_largest = squares_by_coordinate == largest
+    ties = is_largest.sum(-1, keepdim=True) - 1  # a tied largest coordinate is at most half the total
+    rest = squares_by_coordinate.masked_fill(is_largest, 0.0).sum(-1, keepdim=True) + ties * largest
+    off = torch.where(is_largest, rest, squares[:, :, None] - squares_by_coordinate).clamp_min_(0.0).sqrt_()
+    teacher_closeness = math.pi - torch.atan2(off, w)
+    return _Terms(w, squares, norms, gram, (sin * norms[:, None, :]).sum(-1), closeness, off, teacher_closeness)
 
 
 def gradient(theta: Tensor, teachers: int, students: int) -> Tensor:
     """grad F at every row of ``theta`` (``(B, n k)``), teacher V = I_k (module docstring)."""
-    w, norms, _, sin, angle, off, teacher_angle = _angles(theta, teachers, students)
-    pair = (sin * norms.transpose(-1, -2)).sum(-1, keepdim=True) * w / norms + (math.pi - angle) @ w
-    cross = off.sum(-1, keepdim=True) * w / (norms * norms) + (math.pi - teacher_angle)
-    return ((pair - cross) / (2 * math.pi)).reshape(theta.shape)
+    return _terms(theta, teachers, students).gradient().reshape(theta.shape)
 
 
 def loss_and_gradient(theta: Tensor, teachers: int, students: int) -> tuple[Tensor, Tensor]:
-    """F and grad F at every row of ``theta`` (``(B, n k)``), teacher V = I_k (module docstring)."""
-    w, norms, cos, sin, angle, off, teacher_angle = _angles(theta, teachers, students)
-    pair_kernel = norms * norms.transpose(-1, -2) * (sin + (math.pi - angle) * cos)
-    pair_kernel.diagonal(dim1=-2, dim2=-1).copy_(math.pi * squares_sum(w))  # 2 pi f(w, w) = pi |w|^2, unclamped
-    pair_gradient = (sin * norms.transpose(-1, -2)).sum(-1, keepdim=True) * w / norms + (math.pi - angle) @ w
-    cross_kernel = off + (math.pi - teacher_angle) * w
-    cross_gradient = off.sum(-1, keepdim=True) * w / (norms * norms) + (math.pi - teacher_angle)
+    """F and grad F at every row of ``theta`` (``(B, n k)``), teacher V = I_k (module docstring).
+
+    2 pi F = 1/2 sum_ii' (|w_i| |w_i'| sin t_ii' + (pi - t_ii') w_i^T w_i')
+    - sum_ij (|w_i| sin t_ij + (pi - t_ij) w_ij) + k (pi + k - 1) / 2."""
+    terms = _terms(theta, teachers, students)
+    pair = (terms.norms * terms.pair_weight).sum(-1) + (terms.closeness * terms.gram).sum((1, 2))
+    cross = terms.off.sum((1, 2)) + (terms.teacher_closeness * terms.w).sum((1, 2))
     teacher_term = teachers * (math.pi + teachers - 1)  # 2 pi sum_{j,j'} f(e_j, e_j')
-    loss = (0.5 * pair_kernel.sum((1, 2)) - cross_kernel.sum((1, 2)) + 0.5 * teacher_term) / (2 * math.pi)
-    return loss, ((pair_gradient - cross_gradient) / (2 * math.pi)).reshape(theta.shape)
+    loss = (0.5 * pair - cross + 0.5 * teacher_term) / (2 * math.pi)
+    return loss, terms.gradient().reshape(theta.shape)
 
 
 @dataclass(slots=True)
