@@ -29,7 +29,11 @@ Classes, tested in this order, all in float64:
    of order >= 3 (so f decreases along the ray for all small t), confirmed by evaluating the
    loss on a geometric grid of step lengths; failing that, a perturbation test that finds lower
    loss at every one of several shrinking radii.  Second-order information alone cannot tell
-   this class from a minimum.
+   this class from a minimum.  Directions come from the kernel's complement to the declared
+   symmetry tangents first, then, where the orbit is nearly degenerate (a tangent far shorter
+   than another), from the whole kernel; with closed-form Taylor coefficients a later
+   descending term is tried where the grid does not bear the leading one out (near, not at, a
+   critical point the leading terms can be tiny).  Either way the grid's loss values decide.
 7. ``second_order_stationary`` — none of the above could be shown: reported, never promoted.
 
 Above :data:`~landscape.limits.MATRIX_FREE_PARAMS` parameters no P x P Hessian is formed: the
