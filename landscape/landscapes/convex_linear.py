@@ -33,7 +33,7 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix
-from landscape.landscapes.deep_linear import factor_product
+from landscape.landscapes.deep_linear import chain_product, factor_product, split_layers
 from landscape.landscapes.products import (
     chain_product,
     equal_product_defects,
@@ -106,18 +106,10 @@ class ConvexLossLinear(Landscape):
     # -- evaluation --------------------------------------------------------------------------
 
     def layers(self, theta: Tensor) -> list[Tensor]:
-        out, start = [], 0
-        for rows, cols in self.shapes:
-            out.append(theta[:, start : start + rows * cols].reshape(-1, rows, cols))
-            start += rows * cols
-        return out
+        return split_layers(theta, self.shapes)
 
     def product(self, theta: Tensor) -> Tensor:
-        layers = self.layers(theta)
-        z = layers[0]
-        for w in layers[1:]:
-            z = w @ z
-        return z
+        return chain_product(self.layers(theta))
 
     def loss(self, theta: Tensor) -> Tensor:
         x, y = self._cpu

@@ -26,6 +26,23 @@ from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matri
 from landscape.landscapes.exact import exact_matrix
 
 
+def split_layers(theta: Tensor, shapes: list[tuple[int, int]]) -> list[Tensor]:
+    """Split ``(B, P)`` into matrices of the given ``(rows, cols)`` shapes, each ``(B, rows, cols)``."""
+    out, start = [], 0
+    for rows, cols in shapes:
+        out.append(theta[:, start : start + rows * cols].reshape(-1, rows, cols))
+        start += rows * cols
+    return out
+
+
+def chain_product(layers: list[Tensor]) -> Tensor:
+    """``W_L ... W_1`` of batched layers ``W_1, ..., W_L``."""
+    z = layers[0]
+    for w in layers[1:]:
+        z = w @ z
+    return z
+
+
 class DeepLinear(Landscape):
     r"""Deep linear network with squared loss, in covariance form.
 
@@ -144,11 +161,7 @@ class DeepLinear(Landscape):
 
     def layers(self, theta: Tensor) -> list[Tensor]:
         """Split ``(B, P)`` into the weight matrices ``W_1, ..., W_L``, each ``(B, d_l, d_{l-1})``."""
-        out, start = [], 0
-        for rows, cols in self.shapes:
-            out.append(theta[:, start : start + rows * cols].reshape(-1, rows, cols))
-            start += rows * cols
-        return out
+        return split_layers(theta, self.shapes)
 
     def flatten(self, layers: list[Tensor]) -> Tensor:
         """Inverse of :meth:`layers`."""
@@ -156,11 +169,7 @@ class DeepLinear(Landscape):
 
     def product(self, theta: Tensor) -> Tensor:
         """End-to-end matrix ``Z = W_L ... W_1``, ``(B, d_L, d_0)``."""
-        layers = self.layers(theta)
-        z = layers[0]
-        for w in layers[1:]:
-            z = w @ z
-        return z
+        return chain_product(self.layers(theta))
 
     def loss(self, theta: Tensor) -> Tensor:
         sxx, syx, tr_syy = self._data(theta)
