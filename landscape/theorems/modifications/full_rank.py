@@ -72,7 +72,13 @@ from landscape.theorems.modifications.common import (
     rows,
     small_search,
 )
-from landscape.theorems.modifications.ntk_trajectories import neuron_instances, positive_gram_check, trajectory_evidence
+from landscape.theorems.modifications.ntk_trajectories import (
+    neuron_instances,
+    positive_gram_check,
+    horizon,
+    trajectory_count,
+    trajectory_evidence,
+)
 from landscape.theorems.wide_nets import narrow_every_min_global, scalar_inputs
 from landscape.theorems.wide_nets.plateaus import (
     duplicate_instances,
@@ -318,7 +324,8 @@ def ntk_check(instance: NetInstance, context: Context) -> Evidence:
     pointwise = rank_bound_check("jacobian", "ntk-full-rank-critical-global")(instance, context)
     if pointwise.outcome is not Outcome.SUPPORTS:
         return pointwise
-    runs = trajectory_evidence(instance.landscape(), context, context.seed_for(instance), True, "Claim VII.1")
+    runs = trajectory_evidence(instance.landscape(), context, context.seed_for(instance), True, "Claim VII.1",
+                               trajectory_count(context), horizon(context))
     runs.message = f"{pointwise.message}; {runs.message}"
     runs.candidates.update(pointwise.candidates)
     runs.restarts += pointwise.restarts

@@ -66,7 +66,13 @@ EDGE = 2.0  # eta lambda_max(H) below this: the step is below 2/L at the end poi
 
 
 def trajectory_count(context: Context) -> int:
+    """A quarter of the budget's restarts: GD's cost per step hardly grows with the batch here."""
     return max(4, context.budget.restarts // 4)
+
+
+# The variant's runs per instance (P = 3: a batch of 32 costs what one does), each of at most the
+# budget's descent steps: most runs that reach a bad limit do so within a few hundred.
+NEURON_TRAJECTORIES = 32
 
 
 HORIZON_FACTOR = 2  # GD steps per run: twice the budget's descent steps (converging runs here take 10-800)
@@ -114,10 +120,11 @@ def distribution(values: list[float]) -> str:
     return f"min {low:.2g}, median {mid:.2g}, max {high:.2g}"
 
 
-def trajectory_evidence(landscape: MLP, context: Context, seed: int, uniform: bool, label: str) -> Evidence:
-    """Run the trajectories on ``landscape`` and judge them (module docstring)."""
-    starts = landscape.random_points(trajectory_count(context), torch.Generator().manual_seed(seed + 1))
-    runs = gram_runs(landscape, starts.numpy(), starting_steps(landscape, starts), horizon(context))
+def trajectory_evidence(landscape: MLP, context: Context, seed: int, uniform: bool, label: str, count: int,
+                        steps: int) -> Evidence:
+    """Run ``count`` trajectories of at most ``steps`` steps on ``landscape`` and judge them (module docstring)."""
+    starts = landscape.random_points(count, torch.Generator().manual_seed(seed + 1))
+    runs = gram_runs(landscape, starts.numpy(), starting_steps(landscape, starts), steps)
     counts = Counter(trajectories=len(runs), converged=sum(r.converged for r in runs),
                      usable=sum(usable(r) for r in runs), decreasing=sum(r.converged and r.monotone for r in runs), exercised=sum(exercised(r, uniform) for r in runs))
     wrong = [r for r in runs if r.converged and not r.oracle_gap <= ORACLE_RTOL]
@@ -188,7 +195,7 @@ def check_ntk_trajectory(landscape: Landscape, point: np.ndarray, tol: Tolerance
     )
 
 
-def neuron_instances(min_n: int = 2, max_n: int = 3) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
+def neuron_instances(min_n: int = 3, max_n: int = 3) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
     """(x, y) for the variant: n distinct scalar inputs on the half-integer grid of [-2, 2] and
     non-zero half-integer labels in [-2, 2]."""
     def build(n: int) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
@@ -203,4 +210,5 @@ def positive_gram_check(instance: tuple[tuple[float, ...], tuple[float, ...]], c
     """The variant's property: runs with lambda_min(K) > 0 at every step end at zero loss."""
     x, y = instance
     landscape = MLP((1, 1, 1), "tilted-sine", np.array([x]), np.array([y]))
-    return trajectory_evidence(landscape, context, context.seed_for(instance), False, f"tilted-sine neuron, x={x}, y={y}")
+    return trajectory_evidence(landscape, context, context.seed_for(instance), False, f"tilted-sine neuron, x={x}, y={y}",
+                               NEURON_TRAJECTORIES, context.budget.descent_steps)
