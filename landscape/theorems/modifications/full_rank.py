@@ -8,7 +8,10 @@ r"""Full-rank features and Jacobians (seed 001 §VI-A, Claims VI.1-VI.3 and Clai
   below; Claim VI.2 (density) at the random starts, for activations whose derivatives
   sigma^(k)(0), k < n, are all non-zero (decided exactly by sympy).
 * ``ntk-full-rank-critical-global`` (Claim VI.3, Claim VII.1): scalar output, squared loss; a
-  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G).
+  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G);
+  and along fixed-step GD runs from Xavier starts with lambda_min(G^T G(theta(k))) >= c > 0 at
+  every iterate, a critical end point has zero loss (Claim VII.1; see
+  :mod:`~landscape.theorems.modifications.ntk_trajectories`).
 
 **Numerical rank.**  A matrix M (features Z_L(X), or the output Jacobian G) has *certified full
 rank* r = min(rows, cols) when sigma_r(M) > RANK_RTOL x sigma_1(M) x max(rows, cols); it is
@@ -39,6 +42,10 @@ the autograd gradient of the loss (an independent oracle) at every point they ju
   (``oracles/wide``).
 * **the duplicate-neuron minimum** (rank 1 features, p >= n): a certified non-strict local
   minimum that is not global (``theorems/wide_nets/plateaus``).
+* **positivity instead of a uniform bound** (Claim VII.1's c > 0 dropped): a single tilted-sine
+  neuron on three points; GD from a Xavier start converges to a critical point with positive
+  loss while G has certified rank n at every iterate (lambda_min(K) tends to 0 along the run).
+  Refuted by a replayed trajectory (``ntk_trajectories``).
 """
 
 from __future__ import annotations
@@ -476,13 +483,13 @@ VARIANTS = [
         id="variant-positive-ntk-along-gd-global",
         title="(false) If lambda_min(K(theta(k))) > 0 at every GD step, the limit point is global (uniform bound dropped)",
         source="001 Claim VII.1 with the uniform bound c > 0 weakened to positivity at every step",
-        statement=("Dropped hypothesis: a single tilted-sine neuron $v\\,\\sigma(wx + b)$ on two or three points ($P = 3 \\ge n$). "
-                   "GD from a Xavier start converges to a sub-optimal critical point with $G$ of certified rank $n$ at every "
+        statement=("Dropped hypothesis: a single tilted-sine neuron $v\\,\\sigma(wx + b)$ on three points ($P = 3 = n$). "
+                   "GD from a Xavier start converges to a critical point with $G$ of certified rank $n$ at every "
                    "iterate; $\\lambda_{\\min}(K)$ tends to 0 along the run, and the limit has positive loss."),
         expectation=Expectation.HOLDS,
         instances=neuron_instances,
         check=positive_gram_check,
-        hypotheses=("tilted-sine neuron, no biases on the output, scalar inputs, n in 2..3",
+        hypotheses=("tilted-sine neuron, no output bias, scalar inputs, n = 3",
                     "lambda_min(K) > 0 at every step: G of certified rank n at every iterate"),
         falsifies="ntk-full-rank-critical-global",
     ),

@@ -25,9 +25,10 @@ some run converged with the bound exercised.
 
 **The variant** drops the uniform bound: "lambda_min(K(theta(k))) > 0 at every step (certified:
 G of rank n at every iterate) => the limit is global with zero value".  A single tilted-sine
-neuron f(x) = v sigma(w x + b) on two or three points (P = 3 >= n) has strict sub-optimal
-minima that GD from Xavier starts converges to; at such a limit G e = 0 with e != 0, so
-lambda_min(K(theta(k))) > 0 falls towards 0 as the run converges (like ||grad F||^2).
+neuron f(x) = v sigma(w x + b) on three points (P = 3 = n) has critical points with
+positive loss that GD from Xavier starts converges to (its neuron is not monotone); at such a
+limit G e = 0 with e != 0, so lambda_min(K(theta(k))) > 0 falls towards 0 as the run converges
+(like ||grad F||^2), and the variant's "zero value" fails.
 
 **Replay** (``ntk-trajectory``) re-runs GD from the recorded start with the recorded step for the
 recorded number of steps and re-derives every figure (the bound, certified rank at every
