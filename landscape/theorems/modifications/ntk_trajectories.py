@@ -76,7 +76,7 @@ def trajectory_count(context: Context) -> int:
 NEURON_TRAJECTORIES = 32
 
 
-HORIZON_FACTOR = 2  # GD steps per run: twice the budget's descent steps (converging runs here take 10-800)
+HORIZON_FACTOR = 5  # GD steps per run: five times the budget's descent steps (converging runs here take 10-2000)
 
 
 def horizon(context: Context) -> int:
