@@ -59,6 +59,7 @@ class GramObserver:
         self.targets = torch.as_tensor(landscape.y[0], dtype=DTYPE)
         self.floor = ORACLE_FLOOR * landscape.loss_scale()
         self.last: Tensor | None = None
+        self.positive: Tensor | None = None  # rank n certified at every iterate so far, per row
 
     def __call__(self, theta: Tensor, gradient: Tensor) -> Tensor:
         landscape = self.landscape
@@ -73,11 +74,17 @@ class GramObserver:
         critical = critical_rows(landscape, theta, gradient, loss)
         columns = [singular[:, -1] ** 2, singular[:, 0] ** 2, full.to(DTYPE), gap, loss, gradient.norm(dim=1), critical.to(DTYPE)]
         self.last = torch.cat([torch.stack(columns, dim=1), theta], dim=1)
+        self.positive = full if self.positive is None else self.positive & full
         return self.last
 
     def until(self, theta: Tensor, gradient: Tensor) -> Tensor:
         assert self.last is not None
         return (self.last[:, CRITICAL] > 0.5) | ~torch.isfinite(self.last[:, LOSS])
+
+    def bad_limit(self, loss_floor: float) -> Tensor:
+        """Rows ending now with loss >= ``loss_floor`` and rank n certified at every iterate."""
+        assert self.last is not None and self.positive is not None
+        return (self.last[:, CRITICAL] > 0.5) & (self.last[:, LOSS] >= loss_floor) & self.positive
 
 
 @dataclass(slots=True)
@@ -132,10 +139,20 @@ def top_curvature(landscape: MLP, points: np.ndarray) -> np.ndarray:
     return top
 
 
-def gram_runs(landscape: MLP, starts: np.ndarray, steps: np.ndarray | float, horizon: int) -> list[GramRun]:
-    """GD from every row of ``starts`` (step per row) until every start has ended or ``horizon``."""
+def gram_runs(landscape: MLP, starts: np.ndarray, steps: np.ndarray | float, horizon: int,
+              bad_limit_floor: float | None = None) -> list[GramRun]:
+    """GD from every row of ``starts`` (step per row) until every start has ended or ``horizon``;
+    with ``bad_limit_floor``, also as soon as one start ends with a loss at least that high and
+    G of rank n at every iterate (the starts still running are then reported as not converged)."""
     observer = GramObserver(landscape)
-    run = gd_trajectory(landscape, starts, steps, horizon, observe=observer, until=observer.until)
+
+    def until(theta: Tensor, gradient: Tensor) -> Tensor:
+        ended = observer.until(theta, gradient)
+        if bad_limit_floor is not None and bool(observer.bad_limit(bad_limit_floor).any()):
+            return torch.ones_like(ended)
+        return ended
+
+    run = gd_trajectory(landscape, starts, steps, horizon, observe=observer, until=until)
     observed = run.observed
     assert observed is not None
     steps_per_row = np.broadcast_to(np.asarray(steps, dtype=np.float64), (len(starts),))
