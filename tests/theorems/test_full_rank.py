@@ -144,3 +144,19 @@ def test_positive_gram_variant_is_refuted_by_a_trajectory_from_a_random_start():
     assert not replay_data(tampered).passed  # no uniform bound along it: the theorem is not contradicted
     shorter = {**data, "checks": [data["checks"][0], {"name": "ntk-trajectory", "args": {**args, "steps": args["steps"] // 2}}]}
     assert not replay_data(shorter).passed  # half-way the run is neither critical nor at the point
+
+
+def test_the_property_does_not_support_a_constructed_bad_trajectory(monkeypatch):
+    """The theorem's property fed a run whose recorded bound is uniform but whose end loss is
+    positive: it reports the contradiction, and refuses to certify it because the replayed
+    trajectory (the real one from that start) has no such bound."""
+    from landscape.theorems.modifications import ntk_trajectories
+
+    real = _bad_runs()[0]
+    forged = GramRun(real.start, real.step, real.end_step, True, 0.5 * real.scale, real.scale, True, True,
+                     real.oracle_gap, real.loss, real.gradient_norm, real.end, real.edge, real.end_lambda_min)
+    monkeypatch.setattr(ntk_trajectories, "gram_runs", lambda *args, **kwargs: [forged])
+    context = Context(budget=QUICK, seed=0, theorem_id="ntk-full-rank-critical-global")
+    evidence = ntk_trajectories.trajectory_evidence(_neuron(), context, 0, True, "forged", 1, 10)
+    assert evidence.outcome is Outcome.INCONCLUSIVE and evidence.certificate is None
+    assert evidence.candidates["exercised"] == 1 and "re-verification failed" in evidence.message
