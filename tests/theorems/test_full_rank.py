@@ -1,5 +1,7 @@
-"""Claims VI.1-VI.3: the closed-form gradients against autograd, and the variants that bite
-(t^2 neurons: rank <= 3 everywhere; searched critical points with positive loss)."""
+"""Claims VI.1-VI.3 and VII.1: the closed-form gradients against autograd, the variants that bite
+(t^2 neurons: rank <= 3 everywhere; searched critical points with positive loss), and GD runs
+with the NTK Gram matrix recorded along them (a bad limit reached with lambda_min > 0 at every
+step, but no uniform bound)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,31 @@ import torch
 
 from landscape.certificates.replay import replay_data
 from landscape.landscapes.mlp import MLP
+from landscape.oracles.classify import Tolerances
+from landscape.oracles.dynamics import gd_trajectory
+from landscape.oracles.ntk_trajectories import (
+    GAP,
+    GramObserver,
+    GramRun,
+    gram_runs,
+    starting_steps,
+)
 from landscape.theorems.budget import budget_named
 from landscape.theorems.model import Context, Outcome
+from landscape.theorems.modifications import ntk_trajectories
 from landscape.theorems.modifications.full_rank import (
+    NetInstance,
     gradient_disagreement,
+    ntk_check,
     quadratic_residual,
     rank_figures,
     square_rank_check,
+)
+from landscape.theorems.modifications.ntk_trajectories import (
+    UNIFORM_BOUND_RTOL,
+    exercised,
+    positive_gram_check,
+    violates,
 )
 
 X = (-1.0, 0.0, 0.5, 1.5, 2.0)
@@ -51,17 +71,6 @@ def test_square_variant_is_refuted_at_a_searched_critical_point(which):
 
 
 # -- Claim VII.1 along GD trajectories -------------------------------------------------------
-
-from landscape.oracles.dynamics import gd_trajectory  # noqa: E402
-from landscape.oracles.ntk_trajectories import GAP, GramObserver, GramRun, gram_runs, starting_steps  # noqa: E402
-from landscape.theorems.modifications.full_rank import NetInstance, ntk_check  # noqa: E402
-from landscape.theorems.modifications.ntk_trajectories import (  # noqa: E402
-    UNIFORM_BOUND_RTOL,
-    exercised,
-    positive_gram_check,
-    violates,
-)
-from landscape.oracles.classify import Tolerances  # noqa: E402
 
 NEURON = ((-1.5, 0.0, 1.0), (-1.5, 0.5, -1.0))  # a tilted-sine neuron's data with bad GD limits
 QUICK = budget_named("quick")
@@ -150,8 +159,6 @@ def test_the_property_does_not_support_a_constructed_bad_trajectory(monkeypatch)
     """The theorem's property fed a run whose recorded bound is uniform but whose end loss is
     positive: it reports the contradiction, and refuses to certify it because the replayed
     trajectory (the real one from that start) has no such bound."""
-    from landscape.theorems.modifications import ntk_trajectories
-
     real = _bad_runs()[0]
     forged = GramRun(real.start, real.step, real.end_step, True, 0.5 * real.scale, real.scale, True, True,
                      real.oracle_gap, real.loss, real.gradient_norm, real.end, real.edge, real.end_lambda_min)

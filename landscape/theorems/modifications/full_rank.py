@@ -80,9 +80,9 @@ from landscape.theorems.modifications.common import (
     small_search,
 )
 from landscape.theorems.modifications.ntk_trajectories import (
+    horizon,
     neuron_instances,
     positive_gram_check,
-    horizon,
     trajectory_count,
     trajectory_evidence,
 )

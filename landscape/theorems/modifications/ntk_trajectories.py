@@ -54,7 +54,12 @@ from landscape.landscapes.builders import spec_of
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.linear_trajectories import ORACLE_RTOL
-from landscape.oracles.ntk_trajectories import GramRun, gram_runs, replay_run, starting_steps
+from landscape.oracles.ntk_trajectories import (
+    GramRun,
+    gram_runs,
+    replay_run,
+    starting_steps,
+)
 from landscape.theorems.common import certified
 from landscape.theorems.model import Context, Evidence, Outcome
 from landscape.theorems.modifications.common import BOUND_SLACK
