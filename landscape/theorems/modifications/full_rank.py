@@ -360,7 +360,7 @@ NTK_FULL_RANK = Theorem(
     check=ntk_check,
     hypotheses=("scalar output, squared loss", "n in 2..4",
                 "GD: fixed step 1/lambda_max(H(theta(0))) per start, Xavier starts, a quarter of the budget's restarts, "
-                "the budget's descent steps as horizon",
+                "five times the budget's descent steps as horizon",
                 "uniform bound exercised: min_k lambda_min(K) >= 1e-8 max_k lambda_max(K); end critical to 1e-6 (relative)"),
 )
 

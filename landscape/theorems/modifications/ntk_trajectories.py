@@ -147,11 +147,12 @@ def trajectory_evidence(landscape: MLP, context: Context, seed: int, uniform: bo
     bounds = [r.relative_bound for r in runs if usable(r)]
     judged = [r for r in runs if exercised(r, uniform)]
     worst = max((r.loss / allowed_loss(r, landscape.n, scale, context.tolerances, uniform) for r in judged), default=0.0)
+    highest = max((r.loss / scale for r in judged), default=0.0)
     hypothesis = f"c >= {UNIFORM_BOUND_RTOL:g} max lambda_max(K)" if uniform else "lambda_min(K) > 0 at every step"
     message = (f"{label}: {len(runs)} GD runs, {counts['converged']} converged ({counts['usable']} with the step below the edge "
                f"at the end, {counts['decreasing']} with F decreasing at every step), {len(judged)} with {hypothesis}; "
                f"c / max lambda_max(K) over them: "
-               f"{distribution(bounds)}; end loss / allowed <= {worst:.3g}")
+               f"{distribution(bounds)}; end loss / allowed <= {worst:.3g}, end loss / loss scale <= {highest:.3g}")
     if not judged:
         return Evidence(Outcome.INCONCLUSIVE, f"{message}: no run converged with the hypothesis exercised", None, counts, len(runs))
     return Evidence(Outcome.SUPPORTS, message, None, counts, len(runs))
