@@ -131,11 +131,19 @@ def starting_steps(landscape: MLP, starts: Tensor) -> np.ndarray:
 
 
 def top_curvature(landscape: MLP, points: np.ndarray) -> np.ndarray:
-    """lambda_max(H) at each row of ``points`` (NaN at a non-finite one)."""
-    finite = np.isfinite(points).all(axis=1)
+    """lambda_max(H) at each row of ``points``; NaN where the point or its Hessian is not finite
+    or the eigensolver fails (a run that far out is not judged)."""
     top = np.full(len(points), np.nan)
-    if finite.any():
-        top[finite] = torch.linalg.eigvalsh(landscape.hessian(torch.as_tensor(points[finite], dtype=DTYPE)))[:, -1].numpy()
+    finite = np.flatnonzero(np.isfinite(points).all(axis=1))
+    if finite.size == 0:
+        return top
+    hessians = landscape.hessian(torch.as_tensor(points[finite], dtype=DTYPE))
+    for row, hessian in zip(finite, hessians):
+        if bool(torch.isfinite(hessian).all()):
+            try:
+                top[row] = float(torch.linalg.eigvalsh(hessian)[-1])
+            except torch.linalg.LinAlgError:
+                pass
     return top
 
 
