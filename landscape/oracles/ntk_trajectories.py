@@ -12,7 +12,8 @@ The runs use :func:`~landscape.oracles.dynamics.gd_trajectory` with one fixed st
 eta_b = STEP_EDGE_FRACTION / lambda_max(H(theta_b(0))): half the stability edge 2/L for the
 curvature L seen at the start.  The edge at the end point, eta lambda_max(H(theta_b(T))), and the
 decrease of F at every step are recorded.  A start *ends* at its first iterate that is critical to within
-TRAJECTORY_GRADIENT_RTOL; the run goes on until every start has ended (or the horizon).
+TRAJECTORY_GRADIENT_RTOL; the batch goes on until a given fraction of its starts has ended (or
+the horizon).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class GramObserver:
         self.floor = ORACLE_FLOOR * landscape.loss_scale()
         self.last: Tensor | None = None
         self.positive: Tensor | None = None  # rank n certified at every iterate so far, per row
+        self.ended: Tensor | None = None  # critical (or diverged) at some iterate so far, per row
 
     def __call__(self, theta: Tensor, gradient: Tensor) -> Tensor:
         landscape = self.landscape
@@ -78,8 +80,11 @@ class GramObserver:
         return self.last
 
     def until(self, theta: Tensor, gradient: Tensor) -> Tensor:
+        """Rows that have ended (been critical, or diverged) at some iterate so far."""
         assert self.last is not None
-        return (self.last[:, CRITICAL] > 0.5) | ~torch.isfinite(self.last[:, LOSS])
+        now = (self.last[:, CRITICAL] > 0.5) | ~torch.isfinite(self.last[:, LOSS])
+        self.ended = now if self.ended is None else self.ended | now
+        return self.ended
 
     def bad_limit(self, loss_floor: float) -> Tensor:
         """Rows ending now with loss >= ``loss_floor`` and rank n certified at every iterate."""
@@ -148,17 +153,18 @@ def top_curvature(landscape: MLP, points: np.ndarray) -> np.ndarray:
 
 
 def gram_runs(landscape: MLP, starts: np.ndarray, steps: np.ndarray | float, horizon: int,
-              bad_limit_floor: float | None = None) -> list[GramRun]:
-    """GD from every row of ``starts`` (step per row) until every start has ended or ``horizon``;
-    with ``bad_limit_floor``, also as soon as one start ends with a loss at least that high and
-    G of rank n at every iterate (the starts still running are then reported as not converged)."""
+              bad_limit_floor: float | None = None, ended_fraction: float = 1.0) -> list[GramRun]:
+    """GD from every row of ``starts`` (step per row) until ``ended_fraction`` of the starts
+    have ended, or ``horizon``; with ``bad_limit_floor``, also as soon as one start ends with a
+    loss at least that high and G of rank n at every iterate.  Starts still running when the
+    batch stops are reported as not converged."""
     observer = GramObserver(landscape)
 
     def until(theta: Tensor, gradient: Tensor) -> Tensor:
         ended = observer.until(theta, gradient)
         if bad_limit_floor is not None and bool(observer.bad_limit(bad_limit_floor).any()):
             return torch.ones_like(ended)
-        return ended
+        return torch.full_like(ended, float(ended.to(DTYPE).mean()) >= ended_fraction)
 
     run = gd_trajectory(landscape, starts, steps, horizon, observe=observer, until=until)
     observed = run.observed
