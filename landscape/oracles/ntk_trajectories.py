@@ -53,7 +53,8 @@ def critical_rows(landscape: MLP, theta: Tensor, gradient: Tensor, loss: Tensor)
 
 class GramObserver:
     """The observation of the module docstring at every row of ``theta``; ``until`` reads the
-    last one (every start has ended, or diverged) instead of evaluating the loss again."""
+    last one (which starts have ended: been critical, or diverged) instead of evaluating the
+    loss again."""
 
     def __init__(self, landscape: MLP) -> None:
         self.landscape = landscape
