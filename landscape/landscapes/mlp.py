@@ -175,15 +175,16 @@ class MLP(Landscape):
     def output_jacobian(self, theta: Tensor) -> Tensor:
         """G(theta) of eq. (5) for a scalar output: ``(B, P, n)``, column i = d f(x_i)/d theta.
 
-        Rows of the batch are independent, so one reverse pass of the batch-summed output i
-        gives column i at every row."""
+        Rows are independent, so with every row repeated n times, one reverse pass of the sum
+        over replicas i of output i gives all n columns at every row (cheaper than n passes)."""
         if self.widths[-1] != 1:
             raise InvalidArgument(f"G(theta) is defined for a scalar output; this network has d_y = {self.widths[-1]}")
+        batch, n = theta.shape[0], self.n
         with torch.enable_grad():
-            point = theta.detach().requires_grad_(True)
-            out = self.outputs(point)[:, 0, :]
-            columns = [torch.autograd.grad(out[:, i].sum(), point, retain_graph=i + 1 < self.n)[0] for i in range(self.n)]
-        return torch.stack(columns, dim=-1)
+            point = theta.detach().repeat_interleave(n, dim=0).requires_grad_(True)
+            out = self.outputs(point)[:, 0, :].reshape(batch, n, n)
+            columns = torch.autograd.grad(torch.diagonal(out, dim1=1, dim2=2).sum(), point)[0]
+        return columns.reshape(batch, n, -1).transpose(1, 2)
 
     def third_derivative_bound(self, centre: np.ndarray, radius: float) -> float | None:
         r"""An analytic bound M >= |D^3 F(theta)[u, u, u]| for |u| = 1, |theta - centre| <= radius,

@@ -10,7 +10,10 @@ Theorems (all ``holds``), falsified variants at the end:
   ``modifications_checks``; Claim VI.2 (density) at the random starts, for activations whose
   derivatives sigma^(k)(0), k < n, are all non-zero (decided exactly by sympy).
 * ``ntk-full-rank-critical-global`` (Claim VI.3, Claim VII.1): scalar output, squared loss; a
-  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G).
+  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G);
+  and along fixed-step GD runs from Xavier starts with lambda_min(G^T G(theta(k))) >= c > 0 at
+  every iterate, a critical end point has zero loss (Claim VII.1; see
+  :mod:`~landscape.theorems.modifications.ntk_trajectories`).
 * ``exponential-neuron-no-bad-min`` (Thm VI.1, under Liang et al.'s loss assumption: the
   polynomial hinge, on a ReLU net whose L_n has certified bad minima): see
   :func:`exponential_check`; with the seed's logistic loss part (i) fails (a variant).

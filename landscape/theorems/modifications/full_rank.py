@@ -8,7 +8,10 @@ r"""Full-rank features and Jacobians (seed 001 §VI-A, Claims VI.1-VI.3 and Clai
   below; Claim VI.2 (density) at the random starts, for activations whose derivatives
   sigma^(k)(0), k < n, are all non-zero (decided exactly by sympy).
 * ``ntk-full-rank-critical-global`` (Claim VI.3, Claim VII.1): scalar output, squared loss; a
-  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G).
+  critical point with full-rank G(theta) has zero loss, with ||e|| <= (n/2)||grad F||/sigma_min(G);
+  and along fixed-step GD runs from Xavier starts with lambda_min(G^T G(theta(k))) >= c > 0 at
+  every iterate, a critical end point has zero loss (Claim VII.1; see
+  :mod:`~landscape.theorems.modifications.ntk_trajectories`).
 
 **Numerical rank.**  A matrix M (features Z_L(X), or the output Jacobian G) has *certified full
 rank* r = min(rows, cols) when sigma_r(M) > RANK_RTOL x sigma_1(M) x max(rows, cols); it is
@@ -39,6 +42,10 @@ the autograd gradient of the loss (an independent oracle) at every point they ju
   (``oracles/wide``).
 * **the duplicate-neuron minimum** (rank 1 features, p >= n): a certified non-strict local
   minimum that is not global (``theorems/wide_nets/plateaus``).
+* **positivity instead of a uniform bound** (Claim VII.1's c > 0 dropped): a single tilted-sine
+  neuron on three points; GD from a Xavier start converges to a critical point with positive
+  loss while G has certified rank n at every iterate (lambda_min(K) tends to 0 along the run).
+  Refuted by a replayed trajectory (``ntk_trajectories``).
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ from landscape.landscapes.activations import T, activation_named
 from landscape.landscapes.base import DTYPE, Landscape
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.classify import Tolerances, classify
+from landscape.oracles.ntk_trajectories import RANK_RTOL
 from landscape.searching.critical_points import search
 from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
@@ -69,6 +77,13 @@ from landscape.theorems.modifications.common import (
     rows,
     small_search,
 )
+from landscape.theorems.modifications.ntk_trajectories import (
+    horizon,
+    neuron_instances,
+    positive_gram_check,
+    trajectory_count,
+    trajectory_evidence,
+)
 from landscape.theorems.wide_nets import narrow_every_min_global, scalar_inputs
 from landscape.theorems.wide_nets.plateaus import (
     duplicate_instances,
@@ -77,7 +92,6 @@ from landscape.theorems.wide_nets.plateaus import (
 
 POSITION = 140  # place in the catalogue (landscape.theorems.catalogue)
 
-RANK_RTOL = 1e-8  # sigma_r > RANK_RTOL x sigma_1 x max(shape) certifies full rank
 GRADIENT_AGREEMENT = 1e-8  # closed-form vs autograd gradient, relative (rounding is ~1e-15)
 
 
@@ -308,19 +322,44 @@ FULL_RANK_FEATURES = Theorem(
                 "'full rank' = rank n (column rank)"),
 )
 
+def ntk_check(instance: NetInstance, context: Context) -> Evidence:
+    """Claim VI.3 at the searched critical points (:func:`rank_bound_check`), then Claim VII.1
+    along GD trajectories (:mod:`~landscape.theorems.modifications.ntk_trajectories`): the
+    instance is decided only where a run converged with the uniform bound exercised."""
+    pointwise = rank_bound_check("jacobian", "ntk-full-rank-critical-global")(instance, context)
+    if pointwise.outcome is not Outcome.SUPPORTS:
+        return pointwise
+    runs = trajectory_evidence(instance.landscape(), context, context.seed_for(instance), True, "Claim VII.1",
+                               trajectory_count(context), horizon(context))
+    runs.message = f"{pointwise.message}; {runs.message}"
+    runs.candidates.update(pointwise.candidates)
+    runs.restarts += pointwise.restarts
+    return runs
+
+
 NTK_FULL_RANK = Theorem(
     id="ntk-full-rank-critical-global",
-    title="Scalar output, squared loss: a critical point with full-rank G(theta) has zero loss",
+    title="Scalar output, squared loss: a critical point with full-rank G(theta) has zero loss, and so has a GD limit under a uniform NTK bound",
     source="001 Claim VI.3, Claim VII.1",
     statement=(
-        "$\\nabla F = \\tfrac2n G(\\theta) e$, so at a critical point with $G$ of rank $n$ the residual vanishes.  Checked at "
-        "every refined critical point (and the origin) with $\\|e\\| \\le \\tfrac n2 \\|\\nabla F\\| / \\sigma_{\\min}(G)$; the "
-        "sub-optimal critical points found are recorded with their rank-deficient $G$."
+        "$\\nabla F = \\tfrac2n G(\\theta) e$, so at a critical point with $G$ of rank $n$ the residual vanishes (Claim VI.3).  "
+        "Checked at every refined critical point (and the origin) with $\\|e\\| \\le \\tfrac n2 \\|\\nabla F\\| / \\sigma_{\\min}(G)$; "
+        "the sub-optimal critical points found are recorded with their rank-deficient $G$.  Claim VII.1: if "
+        "$\\theta(k+1) = \\mathcal A(\\theta(k))$ with $\\lambda_{\\min}(G^\\top G(\\theta(k))) \\ge c > 0$ for all $k$, a critical "
+        "limit point is a global minimum with zero value.  Checked along fixed-step GD runs from Xavier starts "
+        "($\\eta = 1/\\lambda_{\\max}(\\nabla^2 F(\\theta(0)))$, half the stability edge $2/L$ at the start; runs count when "
+        "$\\eta\\lambda_{\\max}(\\nabla^2F) < 2$ at the end too): a run ending at a critical point with "
+        "$c = \\min_k \\lambda_{\\min} \\ge 10^{-8} \\max_k \\lambda_{\\max}$ must end at zero loss, "
+        "$F \\le \\tfrac n4 \\|\\nabla F\\|^2 / c$ up to the zero-loss tolerance; an instance is decided only where such a run "
+        "converged."
     ),
     expectation=Expectation.HOLDS,
     instances=lambda: net_instances(2, 4, ("tanh", "sigmoid", "asinh"), (-1, 0)),
-    check=rank_bound_check("jacobian", "ntk-full-rank-critical-global"),
-    hypotheses=("scalar output, squared loss", "n in 2..4"),
+    check=ntk_check,
+    hypotheses=("scalar output, squared loss", "n in 2..4",
+                "GD: fixed step 1/lambda_max(H(theta(0))) per start, Xavier starts, a quarter of the budget's restarts, "
+                "five times the budget's descent steps as horizon",
+                "uniform bound exercised: min_k lambda_min(K) >= 1e-8 max_k lambda_max(K); end critical to 1e-6 (relative)"),
 )
 
 
@@ -426,6 +465,20 @@ VARIANTS = [
         instances=square_inputs,
         check=square_rank_check("jacobian"),
         hypotheses=("t^2, scalar inputs, n in 4..5, d_L in n..n+1",),
+        falsifies="ntk-full-rank-critical-global",
+    ),
+    Theorem(
+        id="variant-positive-ntk-along-gd-global",
+        title="(false) If lambda_min(K(theta(k))) > 0 at every GD step, the limit point is global (uniform bound dropped)",
+        source="001 Claim VII.1 with the uniform bound c > 0 weakened to positivity at every step",
+        statement=("Dropped hypothesis: a single tilted-sine neuron $v\\,\\sigma(wx + b)$ on three points ($P = 3 = n$). "
+                   "GD from a Xavier start converges to a critical point with $G$ of certified rank $n$ at every "
+                   "iterate; $\\lambda_{\\min}(K)$ tends to 0 along the run, and the limit has positive loss."),
+        expectation=Expectation.HOLDS,
+        instances=neuron_instances,
+        check=positive_gram_check,
+        hypotheses=("tilted-sine neuron, no output bias, scalar inputs, n = 3",
+                    "lambda_min(K) > 0 at every step: G of certified rank n at every iterate"),
         falsifies="ntk-full-rank-critical-global",
     ),
 ]
