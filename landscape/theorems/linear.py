@@ -117,17 +117,19 @@ DEEP_LINEAR_NO_BAD_LOCAL_MIN = Theorem(
         "$\\ell(W_L \\cdots W_1)$ is global for any convex differentiable $\\ell$."
     ),
     expectation=Expectation.HOLDS,
-    instances=lambda: st.one_of(
-        linear_instances(architectures(min_depth=2, max_depth=4, max_width=3)),
-        convex_loss_instances(architectures(min_depth=2, max_depth=3, max_width=3, bottleneck=False)),
+    instances=lambda budget=QUICK: st.one_of(
+        linear_instances(architectures(min_depth=2, max_depth=budget.sized(4, 6), max_width=budget.sized(3, 8))),
+        convex_loss_instances(architectures(min_depth=2, max_depth=budget.sized(3, 4), max_width=budget.sized(3, 5), bottleneck=False)),
     ),
     check=no_bad_local_min("deep-linear-no-bad-local-min"),
     hypotheses=(
-        "squared loss: X and Y have full row rank (n > max(d_0, d_L), planted spectrum), depth 2-4, widths 1-3",
+        ("squared loss: X and Y have full row rank (n > max(d_0, d_L), planted spectrum), depth 2-4, widths 1-3 (quick); "
+         "depth 2-6, widths 1-8 (standard)"),
         ("Laurent-Brecht instances, a convex loss of the product: l(W) = (1/n) sum_ij psi_ij((W X - Y)_ij), psi a weighted "
          "square m_ij r^2 (weights log-uniform in [0.25, 4]), pseudo-Huber delta^2 (sqrt(1 + r^2/delta^2) - 1) or log-cosh "
          "delta^2 log cosh(r/delta), delta 0.3, 1 or 3"),
-        "Laurent-Brecht instances: no bottleneck (every hidden width >= min(d_0, d_L)), depth 2-3, widths 1-3, X of full row rank",
+        ("Laurent-Brecht instances: no bottleneck (every hidden width >= min(d_0, d_L)), X of full row rank, depth 2-3, "
+         "widths 1-3 (quick); depth 2-4, widths 1-5 (standard)"),
         "Laurent-Brecht optimum: min_W l(W) by Newton's method, bracketed by a duality gap in ball arithmetic",
     ),
 )
