@@ -59,3 +59,12 @@ def test_end_to_end_figures_time_real_runs_under_each_policy():
     assert figures["slowest_under_default"][0][0] == "variant-deep-linear-every-saddle-strict"
     assert figures["default_over_best"] >= 1.0
     assert "default over best" in "\n".join(format_end_to_end({"catalogue_wall_seconds": figures}))
+
+
+def test_the_pytest_figures_find_the_catalogue_tests_of_this_checkout():
+    """From a source checkout the pytest figures run (an installed copy says why it skips)."""
+    from pathlib import Path
+
+    from landscape.bench.runs import catalogue_tests
+
+    assert catalogue_tests() == Path(__file__).resolve().parent / "test_catalogue.py"

@@ -74,7 +74,7 @@ def catalogue_figures(ids: Sequence[str] = (), budget: str = "quick") -> dict[st
 
 def catalogue_tests() -> Path | None:
     """``tests/test_catalogue.py`` of the source checkout this package runs from, if there is one."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "test_catalogue.py"
+    path = Path(__file__).resolve().parents[2] / "tests" / "test_catalogue.py"  # landscape/bench/runs.py
     return path if path.is_file() else None
 
 
