@@ -24,6 +24,7 @@ from torch import Tensor
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix
 from landscape.landscapes.exact import exact_matrix
+from landscape.landscapes.products import layer_matrices, orbit_tangents
 
 
 def split_layers(theta: Tensor, shapes: list[tuple[int, int]]) -> list[Tensor]:
@@ -224,20 +225,7 @@ class DeepLinear(Landscape):
         The product, hence the loss, is constant along the whole orbit; its tangent at theta is
         spanned by dW_l = E W_l, dW_{l+1} = -W_{l+1} E for unit matrices E of each hidden width.
         """
-        point = torch.as_tensor(theta, dtype=DTYPE).reshape(1, -1)
-        layers = [w[0] for w in self.layers(point)]
-        columns = []
-        for hidden in range(self.depth - 1):  # between layer `hidden` and `hidden + 1`
-            width = self.widths[hidden + 1]
-            for i in range(width):
-                for j in range(width):
-                    tangent = [torch.zeros_like(w) for w in layers]
-                    tangent[hidden][i, :] = layers[hidden][j, :]
-                    tangent[hidden + 1][:, j] = -layers[hidden + 1][:, i]
-                    columns.append(torch.cat([t.reshape(-1) for t in tangent]))
-        if not columns:
-            return np.zeros((self.n_params, 0))
-        return torch.stack(columns, dim=1).numpy()
+        return orbit_tangents(layer_matrices(np.asarray(theta, dtype=np.float64).reshape(-1), self.shapes))
 
     def symmetry_invariant(self, theta: np.ndarray) -> np.ndarray:
         """The end-to-end product W_L ... W_1, constant on each orbit of :meth:`flat_directions`
