@@ -33,7 +33,7 @@ from torch import Tensor
 
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix
-from landscape.landscapes.deep_linear import chain_product, factor_product, split_layers
+from landscape.landscapes.deep_linear import factor_product, split_layers
 from landscape.landscapes.products import (
     chain_product,
     equal_product_defects,

@@ -24,7 +24,7 @@ from torch import Tensor
 from landscape.errors import DataError, InvalidArgument
 from landscape.landscapes.base import DTYPE, Landscape, Optimum, as_finite_matrix
 from landscape.landscapes.exact import exact_matrix
-from landscape.landscapes.products import layer_matrices, orbit_tangents
+from landscape.landscapes.products import chain_product, layer_matrices, orbit_tangents
 
 
 def split_layers(theta: Tensor, shapes: list[tuple[int, int]]) -> list[Tensor]:
@@ -34,14 +34,6 @@ def split_layers(theta: Tensor, shapes: list[tuple[int, int]]) -> list[Tensor]:
         out.append(theta[:, start : start + rows * cols].reshape(-1, rows, cols))
         start += rows * cols
     return out
-
-
-def chain_product(layers: list[Tensor]) -> Tensor:
-    """``W_L ... W_1`` of batched layers ``W_1, ..., W_L``."""
-    z = layers[0]
-    for w in layers[1:]:
-        z = w @ z
-    return z
 
 
 class DeepLinear(Landscape):

@@ -16,6 +16,8 @@ from F, and a direction counts as tangent only where that distance is of second 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 # Singular values of D pi below this x its largest (or x 1 when D pi vanishes) span its kernel.
@@ -33,8 +35,8 @@ def layer_matrices(theta: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.
     return layers
 
 
-def chain_product(layers: list[np.ndarray]) -> np.ndarray:
-    """W_L ... W_1."""
+def chain_product(layers: list[Any]) -> Any:
+    """W_L ... W_1, of matrices or of batched ``(B, d_l, d_{l-1})`` tensors alike (``@`` broadcasts)."""
     product = layers[0]
     for w in layers[1:]:
         product = w @ product
