@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.certificates.certificate import Certificate
+from landscape.certificates.certificate import FLOAT64_NOTE, Certificate
 from landscape.certificates.registry import CheckResult, replayable
 from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import DTYPE, Landscape
@@ -101,11 +101,11 @@ def grid_inputs(n: int, d: int) -> st.SearchStrategy[tuple[tuple[float, ...], ..
 
 
 def checks_certificate(context: Context, claim: str, landscape: Landscape, point: np.ndarray,
-                       checks: list[dict[str, Any]]) -> Certificate | None:
-    """A counterexample certificate carrying only ``checks`` (the claim rests on them alone, so no
-    generic classification, whose higher-order probes cost most of the time), replayed first;
-    ``None`` when the replay fails."""
+                       checks: list[dict[str, Any]], rigour_note: str = FLOAT64_NOTE) -> Certificate | None:
+    """A float64 counterexample certificate carrying only ``checks`` (the claim rests on them alone,
+    so no generic classification, whose higher-order probes cost most of the time), replayed first;
+    ``None`` when the replay fails.  ``rigour_note`` says what the float64 claim rests on."""
     certificate = Certificate(theorem_id=context.theorem_id, role="counterexample", claim=claim, landscape=spec_of(landscape),
                               point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
-                              seed=context.seed)
+                              seed=context.seed, rigour="float64", rigour_note=rigour_note)
     return certificate if replay_data(certificate.to_json()).passed else None

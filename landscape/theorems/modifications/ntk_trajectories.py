@@ -47,11 +47,8 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import Landscape
-from landscape.landscapes.builders import spec_of
 from landscape.landscapes.mlp import MLP
 from landscape.oracles.classify import Tolerances
 from landscape.oracles.linear_trajectories import ORACLE_RTOL
@@ -63,7 +60,7 @@ from landscape.oracles.ntk_trajectories import (
 )
 from landscape.theorems.common import certified
 from landscape.theorems.model import Context, Evidence, Outcome
-from landscape.theorems.modifications.common import BOUND_SLACK
+from landscape.theorems.modifications.common import BOUND_SLACK, checks_certificate
 
 # c >= UNIFORM_BOUND_RTOL x max_k lambda_max(K): sigma_min(G) / sigma_max(G) >= 1e-4 along the run,
 # two orders of magnitude above the rank floor RANK_RTOL x max(P, n) (<= 1e-6 here) at every
@@ -175,10 +172,7 @@ def _counterexample(landscape: MLP, context: Context, run: GramRun, uniform: boo
     args = {"start": [float(v) for v in run.start], "step": run.step, "steps": run.end_step, "uniform": uniform,
             "loss_at_least": 0.5 * run.loss}
     checks = [{"name": "loss", "args": {"value": run.loss}}, {"name": "ntk-trajectory", "args": args}]
-    certificate = Certificate(theorem_id=context.theorem_id, role="counterexample", claim=claim, landscape=spec_of(landscape),
-                              point=[float(v) for v in run.end], checks=checks, tolerances=context.tolerances.as_dict(),
-                              seed=context.seed)
-    replayed = certificate if replay_data(certificate.to_json()).passed else None
+    replayed = checks_certificate(context, claim, landscape, run.end, checks)
     return certified(Outcome.COUNTEREXAMPLE, claim, replayed, counts, restarts)
 
 

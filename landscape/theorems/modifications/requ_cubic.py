@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 
 from landscape.certificates.certificate import Certificate
 from landscape.certificates.registry import CheckResult, replayable
-from landscape.certificates.replay import replay_data
 from landscape.landscapes.base import DTYPE, Landscape, loss_at
-from landscape.landscapes.builders import spec_of
 from landscape.landscapes.modified_nets import (
     CubicReQUNet,
     cubic_bound_minimiser,
@@ -36,6 +34,7 @@ from landscape.theorems.common import certified, certify
 from landscape.theorems.model import Context, Evidence, Expectation, Outcome, Theorem
 from landscape.theorems.modifications.common import (
     BOUND_SLACK,
+    checks_certificate,
     grid_inputs,
     rows,
     small_search,
@@ -295,10 +294,7 @@ def minimum_certificate(context: Context, claim: str, landscape: CubicReQUNet, p
     args = {"dead": list(result.dead), "ball_radius": result.ball_radius, **extra}
     checks = [{"name": "loss", "args": {"value": loss_at(landscape, point)}},
               {"name": "requ-piecewise-minimum", "args": args}]
-    certificate = Certificate(theorem_id=context.theorem_id, role="counterexample", claim=claim, landscape=spec_of(landscape),
-                              point=[float(v) for v in point], checks=checks, tolerances=context.tolerances.as_dict(),
-                              seed=context.seed, rigour="float64", rigour_note=RIGOUR_NOTE)
-    return certificate if replay_data(certificate.to_json()).passed else None
+    return checks_certificate(context, claim, landscape, point, checks, RIGOUR_NOTE)
 
 
 RIGOUR_NOTE = ("float64 with an analytic third-derivative bound: the minimum is proved by the dead-neuron cubic bound "
