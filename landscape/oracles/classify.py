@@ -492,12 +492,14 @@ def _higher_order(
             stopped = f"higher-order test stopped by its cost bound after {tried} of {len(candidates)} directions"
             return _perturbation(landscape, theta, base, tol, rng, stopped)
         d = torch.as_tensor(raw / length, dtype=DTYPE)
-        order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, affordable)
+        if exact:  # every coefficient up to the affordable order comes at once, so later terms can be tried
+            taylor = landscape.taylor_coefficients(theta, d, affordable)
+            order = next((k for k in range(1, len(taylor)) if abs(taylor[k]) > coefficient_floor), None)
+        else:  # nested derivatives, computed only up to the leading term
+            order, taylor = landscape.leading_taylor_term(theta, d, coefficient_floor, affordable)
         spent += _taylor_cost(exact, len(taylor) - 1)
         if order is None or order < 3:
             continue
-        if exact:  # every coefficient up to the affordable order comes at once
-            taylor = landscape.taylor_coefficients(theta, d, affordable)
         for k, leading in _descending_orders(taylor, order, coefficient_floor):
             steps, values = _confirm_descent(landscape, theta, d, base, k, taylor[k], tol)
             if steps:
